@@ -1,0 +1,192 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: mta_sts_policy
+short_description: Write an MTA-STS policy file (RFC 8461)
+version_added: 0.1.0
+description:
+  - Writes the STSv1 policy that a web server publishes at C(https://mta-sts.<domain>/.well-known/mta-sts.txt).
+  - The file is written in canonical form (CRLF line ends; fields in the order C(version), C(mode), C(mx), C(max_age);
+    mx patterns de-duplicated in the order given; no byte order mark), atomically, and only when its content differs,
+    so an unchanged policy keeps its modification time.
+  - Returns RV(policy_id), derived from the canonical content alone. It is the same on every host and every run, and
+    it changes whenever the policy does. Publish it in the C(_mta-sts) TXT record with M(mailsec.mta_sts.mta_sts_record)
+    B(after) the file is served (RFC 8461 section 8.1).
+  - Every option is checked before the file is touched; a bad value fails with a message naming the option and the rule.
+author:
+  - mailsec.mta_sts contributors
+extends_documentation_fragment:
+  - mailsec.mta_sts.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the policy text before and after.
+  idempotent:
+    support: full
+options:
+  path:
+    description:
+      - The policy file, normally C(<web root>/.well-known/mta-sts.txt).
+      - Its folder must exist.
+    type: path
+    required: true
+  mode:
+    description:
+      - The policy mode. V(testing) asks senders to deliver anyway and report failures, V(enforce) asks them not to
+        deliver when the checks fail, V(none) withdraws the policy (RFC 8461 section 8.3).
+      - Required when O(state=present).
+    type: str
+    choices: [enforce, testing, none]
+  mx:
+    description:
+      - The MX host patterns, each a host name or C(*.) followed by a domain, in A-label (C(xn--)) form, without a
+        trailing dot. C(*.example.com) matches exactly one extra left-most label.
+      - At least one is required, in mode V(none) too (some senders reject a policy without mx).
+      - Repeats (compared case-insensitively) are dropped; the order given is kept.
+      - Required when O(state=present).
+    type: list
+    elements: str
+  max_age:
+    description:
+      - How long senders may cache the policy, in seconds, from V(0) to V(31557600) (one year).
+      - Start low (a day) while in V(testing); RFC 8461 suggests weeks or more once the policy is enforced.
+    type: int
+    default: 604800
+  state:
+    description:
+      - V(present) writes the policy; V(absent) removes the file.
+      - To retire MTA-STS, do not remove the file first; publish O(mode=none) with a new id and keep serving it for
+        at least the old O(max_age) (RFC 8461 section 8.3).
+    type: str
+    choices: [present, absent]
+    default: present
+  backup:
+    description:
+      - Keep a timestamped copy of the previous file before changing or removing it.
+    type: bool
+    default: false
+  file_mode:
+    description:
+      - The permissions of the policy file, as for the C(mode) option of M(ansible.builtin.file)
+        (this module's O(mode) is the policy mode). The web server must be able to read the file.
+      - When not set, a new file gets the default permissions (umask) and an existing one keeps its own.
+    type: raw
+  owner:
+    description: The user that should own the policy file, as for M(ansible.builtin.file).
+    type: str
+  group:
+    description: The group that should own the policy file, as for M(ansible.builtin.file).
+    type: str
+  seuser:
+    description: The user part of the SELinux context of the file, as for M(ansible.builtin.file).
+    type: str
+  serole:
+    description: The role part of the SELinux context of the file, as for M(ansible.builtin.file).
+    type: str
+  selevel:
+    description: The level part of the SELinux context of the file, as for M(ansible.builtin.file).
+    type: str
+  setype:
+    description: The type part of the SELinux context of the file, as for M(ansible.builtin.file).
+    type: str
+  attributes:
+    description: The file attributes (as C(lsattr) shows them), as for M(ansible.builtin.file).
+    type: str
+    aliases: [attr]
+  unsafe_writes:
+    description:
+      - Fall back to a non-atomic write when an atomic rename is impossible (some bind mounts), as for
+        M(ansible.builtin.file).
+    type: bool
+    default: false
+seealso:
+  - module: mailsec.mta_sts.mta_sts_record
+  - module: mailsec.mta_sts.mta_sts_verify
+  - name: RFC 8461, SMTP MTA Strict Transport Security
+    description: Section 3.2 defines the policy file.
+    link: https://www.rfc-editor.org/rfc/rfc8461#section-3.2
+'''
+
+EXAMPLES = r'''
+- name: Serve a testing policy for example.com
+  mailsec.mta_sts.mta_sts_policy:
+    path: /var/www/mta-sts/example.com/.well-known/mta-sts.txt
+    mode: testing
+    mx:
+      - mail.example.com
+      - "*.mx.example.net"
+    max_age: 86400
+    owner: root
+    group: root
+    file_mode: "0644"
+  register: policy
+
+- name: Publish the id of exactly that policy
+  mailsec.mta_sts.mta_sts_record:
+    domain: example.com
+    id: "{{ policy.policy_id }}"
+    server: 192.0.2.53
+    key_name: mta-sts-update
+    key_secret: "{{ vault_tsig_secret }}"
+
+- name: Withdraw the policy (RFC 8461 section 8.3), keeping the mx lines
+  mailsec.mta_sts.mta_sts_policy:
+    path: /var/www/mta-sts/example.com/.well-known/mta-sts.txt
+    mode: none
+    mx:
+      - mail.example.com
+    max_age: 86400
+'''
+
+RETURN = r'''
+policy:
+  description: The canonical policy text, with CRLF line ends; V(null) when O(state=absent).
+  returned: always
+  type: str
+  sample: "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n"
+policy_id:
+  description:
+    - The id for the C(_mta-sts) TXT record, 32 hexadecimal digits derived from the canonical policy text.
+    - V(null) when O(state=absent).
+  returned: always
+  type: str
+  sample: 1f0e9e4f3b0c4a7d9b1e2c3d4e5f6a7b
+backup_file:
+  description: The copy of the previous file, when O(backup=true) and the file changed.
+  returned: changed and O(backup=true)
+  type: str
+  sample: /var/www/mta-sts/example.com/.well-known/mta-sts.txt.1234.2026-11-28@12:00:00~
+invalid_options:
+  description: The options whose values broke a rule, when the module failed on bad input.
+  returned: failure on bad input
+  type: list
+  elements: str
+  sample: [mx]
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._policy_module import argument_spec, run_module
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        required_if=[('state', 'present', ('mode', 'mx'))],
+        supports_check_mode=True,
+    )
+    run_module(module)
+
+
+if __name__ == '__main__':
+    main()
