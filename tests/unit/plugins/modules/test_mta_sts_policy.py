@@ -1,0 +1,153 @@
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""mta_sts_policy run for real through ansible-playbook against files in a temp folder."""
+
+import os
+import stat
+
+import pytest
+
+CANONICAL = b'version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n'
+
+
+@pytest.fixture
+def policy_path(tmp_path):
+    web_root = tmp_path / 'www' / '.well-known'
+    web_root.mkdir(parents=True)
+    return web_root / 'mta-sts.txt'
+
+
+def args(path, **extra):
+    values = {'path': str(path), 'mode': 'enforce', 'mx': ['mail.example.com'], 'max_age': 604800}
+    values.update(extra)
+    return values
+
+
+def test_create_then_rerun_is_unchanged_and_keeps_mtime(ansible_module, policy_path):
+    first = ansible_module('mta_sts_policy', args(policy_path))
+    assert not first.failed, first.msg
+    assert first.changed
+    assert policy_path.read_bytes() == CANONICAL
+    assert first.result['policy'] == CANONICAL.decode()
+    assert len(first.result['policy_id']) == 32
+
+    os.utime(str(policy_path), (1000000000, 1000000000))
+    second = ansible_module('mta_sts_policy', args(policy_path))
+    assert not second.failed, second.msg
+    assert not second.changed
+    assert second.result['policy_id'] == first.result['policy_id']
+    assert os.stat(str(policy_path)).st_mtime == 1000000000
+
+
+def test_canonical_form_dedupes_and_orders(ansible_module, policy_path):
+    run = ansible_module('mta_sts_policy', args(policy_path, mode='testing', max_age=86400,
+                                                mx=['b.example.com', '*.a.example.com', 'B.example.com']))
+    assert not run.failed, run.msg
+    assert policy_path.read_bytes() == (b'version: STSv1\r\nmode: testing\r\nmx: b.example.com\r\n'
+                                        b'mx: *.a.example.com\r\nmax_age: 86400\r\n')
+
+
+def test_rewrites_a_non_canonical_file(ansible_module, policy_path):
+    policy_path.write_bytes(CANONICAL.replace(b'\r\n', b'\n'))
+    run = ansible_module('mta_sts_policy', args(policy_path), diff=True)
+    assert run.changed
+    assert policy_path.read_bytes() == CANONICAL
+
+
+def test_check_mode_writes_nothing_and_predicts(ansible_module, policy_path):
+    run = ansible_module('mta_sts_policy', args(policy_path), check=True)
+    assert not run.failed, run.msg
+    assert run.changed
+    assert not policy_path.exists()
+    assert run.result['policy'] == CANONICAL.decode()
+
+    policy_path.write_bytes(CANONICAL)
+    changed = ansible_module('mta_sts_policy', args(policy_path, mode='testing'), check=True)
+    assert changed.changed
+    assert policy_path.read_bytes() == CANONICAL
+    same = ansible_module('mta_sts_policy', args(policy_path), check=True)
+    assert not same.changed
+
+
+def test_diff_shows_before_and_after(ansible_module, policy_path):
+    policy_path.write_bytes(CANONICAL)
+    run = ansible_module('mta_sts_policy', args(policy_path, mode='testing'), diff=True)
+    assert run.changed
+    assert run.result['diff']['before'] == CANONICAL.decode()
+    assert 'mode: testing\r\n' in run.result['diff']['after']
+    assert run.result['diff']['before_header'] == str(policy_path)
+
+
+def test_backup_keeps_the_previous_file(ansible_module, policy_path):
+    policy_path.write_bytes(b'old content\n')
+    run = ansible_module('mta_sts_policy', args(policy_path, backup=True))
+    assert run.changed
+    with open(run.result['backup_file'], 'rb') as handle:
+        assert handle.read() == b'old content\n'
+
+
+def test_file_mode_is_applied_and_idempotent(ansible_module, policy_path):
+    run = ansible_module('mta_sts_policy', args(policy_path, file_mode='0640'))
+    assert run.changed
+    assert stat.S_IMODE(os.stat(str(policy_path)).st_mode) == 0o640
+    again = ansible_module('mta_sts_policy', args(policy_path, file_mode='0640'))
+    assert not again.changed
+    relaxed = ansible_module('mta_sts_policy', args(policy_path, file_mode='0644'))
+    assert relaxed.changed
+    assert stat.S_IMODE(os.stat(str(policy_path)).st_mode) == 0o644
+
+
+def test_absent_removes_and_is_idempotent(ansible_module, policy_path):
+    policy_path.write_bytes(CANONICAL)
+    run = ansible_module('mta_sts_policy', {'path': str(policy_path), 'state': 'absent'})
+    assert run.changed
+    assert not policy_path.exists()
+    again = ansible_module('mta_sts_policy', {'path': str(policy_path), 'state': 'absent'})
+    assert not again.changed
+
+
+@pytest.mark.parametrize('bad, option, words', [
+    ({'mode': 'doubt'}, 'mode', 'must be one of'),
+    ({'mode': 'Enforce'}, 'mode', 'must be one of'),
+    ({'max_age': 31557601}, 'max_age', 'from 0 to 31557600'),
+    ({'max_age': -1}, 'max_age', 'from 0 to 31557600'),
+    ({'max_age': 'soon'}, 'max_age', 'int'),
+    ({'mx': []}, 'mx', 'at least one'),
+    ({'mx': [], 'mode': 'testing'}, 'mx', 'at least one'),
+    ({'mx': ['mail.example.com\nmode: none']}, 'mx', '["*."] Domain'),
+    ({'mx': ['mail.example.com\r\nmax_age: 1']}, 'mx', '["*."] Domain'),
+    ({'mx': ['mail.example.com: injected']}, 'mx', '["*."] Domain'),
+    ({'mx': ['mail.*.example.com']}, 'mx', "'*'"),
+    ({'mx': ['mail.example.com.']}, 'mx', 'trailing'),
+    ({'mx': ['m\u00fcnchen.example']}, 'mx', 'A-labels'),
+])
+def test_bad_input_fails_naming_the_option_and_changes_nothing(ansible_module, policy_path, bad, option, words):
+    policy_path.write_bytes(CANONICAL)
+    os.utime(str(policy_path), (1000000000, 1000000000))
+    run = ansible_module('mta_sts_policy', args(policy_path, **bad))
+    assert run.failed
+    assert option in run.msg
+    assert words in run.msg
+    assert policy_path.read_bytes() == CANONICAL
+    assert os.stat(str(policy_path)).st_mtime == 1000000000
+    assert sorted(os.listdir(str(policy_path.parent))) == ['mta-sts.txt']
+
+
+@pytest.mark.parametrize('missing', ['mode', 'mx'])
+def test_required_when_present(ansible_module, policy_path, missing):
+    values = args(policy_path)
+    del values[missing]
+    run = ansible_module('mta_sts_policy', values)
+    assert run.failed
+    assert missing in run.msg
+    assert not policy_path.exists()
+
+
+def test_missing_folder_and_directory_path_fail_clearly(ansible_module, tmp_path):
+    run = ansible_module('mta_sts_policy', args(tmp_path / 'nowhere' / 'mta-sts.txt'))
+    assert run.failed
+    assert run.msg.startswith('path: the folder')
+    run = ansible_module('mta_sts_policy', args(tmp_path))
+    assert run.failed
+    assert 'is a directory' in run.msg
