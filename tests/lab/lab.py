@@ -1,0 +1,1023 @@
+#!/usr/bin/env python
+"""The mailsec loopback lab: a test CA, BIND9 ``named`` and STARTTLS SMTP listeners.
+
+Everything runs on addresses in 127.0.0.0/8 and nothing else. Every daemon is started by the
+lab, its PID (and kernel start time) recorded in ``DIR/lab.json``, and stopped by that PID only.
+
+CLI::
+
+    python tests/lab/lab.py up     [--dir DIR]   # idempotent
+    python tests/lab/lab.py down   [--dir DIR]   # safe when nothing runs
+    python tests/lab/lab.py status [--dir DIR] [--json]
+
+DIR defaults to ``$MAILSEC_LAB_DIR`` or ``/tmp/mailsec-lab``. See README.md next to this file for
+the Python API (``Lab``, ``issue_cert``, ``dns_update``, ``start_nginx``, ...).
+
+Only the standard library is imported at module level, so ``down`` and ``status`` work with any
+Python 3; ``up`` needs trustme, and the DNS helpers need dnspython, in the running interpreter
+(the SMTP listener is started with the same interpreter and needs aiosmtpd).
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import base64
+import contextlib
+import datetime
+import ipaddress
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence, Union
+
+HERE = Path(__file__).resolve().parent
+SMTP_LISTENER = HERE / "smtp_listener.py"
+
+# ---------------------------------------------------------------------------------------------
+# The fixed address plan (other parts of the project rely on it).
+NAMED_ADDRESS = "127.0.53.1"
+DNS_PORT = 53
+ZONE = "mailsec.test"
+OTHER_ZONE = "other.test"
+KEY_NAME = "mailsec-lab-key."
+KEY_ALGORITHM = "hmac-sha256"
+TTL = 60
+SMTP_PORT = 25
+MTA_STS_ADDRESS = "127.0.80.1"
+MX_HOSTS = (("mx1.mailsec.test", "127.0.25.1"), ("mx2.mailsec.test", "127.0.25.2"))
+DOMAINS = ("alpha.mailsec.test", "beta.mailsec.test")
+MX_PREFERENCES = (10, 20)
+
+DEFAULT_DIR = "/tmp/mailsec-lab"
+LAB_JSON = "lab.json"
+LAB_VARS = "lab_vars.yml"
+TSIG_FILE = "tsig.key"
+ADDED_ADDRESSES = "added_addresses.json"
+
+STOP_TIMEOUT = 5.0
+START_TIMEOUT = 20.0
+LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class LabError(RuntimeError):
+    """Something in the lab could not be started, stopped or used."""
+
+
+def default_state_dir() -> Path:
+    return Path(os.environ.get("MAILSEC_LAB_DIR") or DEFAULT_DIR)
+
+
+def check_loopback(address: str) -> str:
+    """Return ``address`` if it is an IPv4 address in 127.0.0.0/8, else raise LabError."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        raise LabError(f"{address!r} is not an IP address; the lab uses 127.0.0.0/8 only") from None
+    if ip.version != 4 or ip not in LOOPBACK:
+        raise LabError(f"{address} is outside 127.0.0.0/8; the lab never uses other addresses")
+    return str(ip)
+
+
+# ---------------------------------------------------------------------------------------------
+# Processes: start detached, record PID + start time, stop exactly that PID.
+
+_CHILDREN: dict[int, subprocess.Popen] = {}  # children of this Python process, by PID
+_HELPER_PIDS: set[int] = set()  # started by start_nginx/start_smtp: stopped at exit if still up
+
+
+def _proc_stat(pid: int) -> Optional[tuple[str, int]]:
+    """(state letter, start time in clock ticks) of a PID, or None when it does not exist."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            data = fh.read().decode("ascii", "replace")
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    # comm may contain spaces and parentheses: the fields after the last ')' are fixed.
+    rest = data[data.rfind(")") + 2:].split()
+    return rest[0], int(rest[19])
+
+
+def pid_start_time(pid: int) -> Optional[int]:
+    st = _proc_stat(pid)
+    return st[1] if st else None
+
+
+def _reap(pid: int) -> None:
+    proc = _CHILDREN.get(pid)
+    if proc is not None:
+        if proc.poll() is not None:
+            _CHILDREN.pop(pid, None)
+        return
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def pid_alive(pid: Optional[int], start_time: Optional[int] = None) -> bool:
+    """True when ``pid`` runs (zombies count as dead) and, if given, started at ``start_time``."""
+    if not pid:
+        return False
+    _reap(pid)
+    st = _proc_stat(pid)
+    if st is None or st[0] in ("Z", "X", "x"):
+        return False
+    return start_time is None or st[1] == start_time
+
+
+def stop_pid(pid: Optional[int], timeout: float = STOP_TIMEOUT,
+             start_time: Optional[int] = None) -> bool:
+    """SIGTERM ``pid``, wait up to ``timeout`` s, then SIGKILL. Returns True if it was running.
+
+    With ``start_time`` a PID that was reused by another process is left alone. The SIGKILL also
+    goes to the process group when ``pid`` leads its own group (the lab starts every daemon in a
+    new session, so the group holds only that daemon and its own children, e.g. nginx workers).
+    """
+    if not pid_alive(pid, start_time):
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not pid_alive(pid):
+            break
+        time.sleep(0.05)
+    else:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 2.0
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    proc = _CHILDREN.pop(pid, None)
+    if proc is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=1)
+    _HELPER_PIDS.discard(pid)
+    return True
+
+
+def _spawn(argv: Sequence[str], log_path: Path, cwd: Optional[Path] = None) -> subprocess.Popen:
+    """Start a detached child (own session: it survives the CLI exiting), output to log_path."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            list(argv), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            cwd=str(cwd) if cwd else None, start_new_session=True, close_fds=True)
+    _CHILDREN[proc.pid] = proc
+    return proc
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        text = Path(path).read_text(errors="replace")
+    except OSError:
+        return f"(no log at {path})"
+    return "\n".join(text.splitlines()[-lines:]) or f"(empty log {path})"
+
+
+def _stop_helpers_at_exit() -> None:
+    for pid in list(_HELPER_PIDS):
+        stop_pid(pid)
+
+
+atexit.register(_stop_helpers_at_exit)
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def wait_port(host: str, port: int, timeout: float = START_TIMEOUT,
+              proc: Optional[subprocess.Popen] = None, log: Optional[Path] = None,
+              what: str = "") -> None:
+    """Wait until ``host:port`` accepts TCP connections; fail early if ``proc`` exits."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if port_open(host, port, timeout=0.3):
+            return
+        if proc is not None and proc.poll() is not None:
+            raise LabError(f"{what or proc.args[0]} exited with status {proc.returncode} before "
+                           f"listening on {host}:{port}; log {log}:\n{_tail(log) if log else ''}")
+        if time.monotonic() > deadline:
+            raise LabError(f"{what or 'server'} did not listen on {host}:{port} within "
+                           f"{timeout:.0f} s" + (f"; log {log}:\n{_tail(log)}" if log else ""))
+        time.sleep(0.05)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loopback addresses
+
+def _lo_addresses() -> set[str]:
+    out = subprocess.run(["ip", "-o", "-4", "addr", "show", "dev", "lo"], check=True,
+                         capture_output=True, text=True).stdout
+    return set(re.findall(r"\binet (\d+\.\d+\.\d+\.\d+)/", out))
+
+
+def add_loopback_address(ip: str, state_dir: Optional[PathLike] = None) -> bool:
+    """Make sure ``ip`` (127.0.0.0/8 only) is configured on ``lo``; idempotent.
+
+    Returns True when this call added it. What was added is remembered in
+    ``state_dir/added_addresses.json`` (default: the lab at ``default_state_dir()``) so that
+    ``Lab.down()`` removes exactly the addresses the lab added.
+    """
+    ip = check_loopback(ip)
+    if ip in _lo_addresses():
+        return False
+    res = subprocess.run(["ip", "addr", "add", f"{ip}/32", "dev", "lo"],
+                         capture_output=True, text=True, check=False)
+    if res.returncode != 0 and ip not in _lo_addresses():
+        raise LabError(f"cannot add {ip}/32 to lo: {res.stderr.strip()} (the lab needs root)")
+    record = Path(state_dir or default_state_dir()) / ADDED_ADDRESSES
+    record.parent.mkdir(parents=True, exist_ok=True)
+    added = _read_json(record, [])
+    if ip not in added:
+        added.append(ip)
+    _write_json(record, added)
+    return True
+
+
+def remove_loopback_address(ip: str) -> bool:
+    ip = check_loopback(ip)
+    if ip == "127.0.0.1" or ip not in _lo_addresses():
+        return False
+    subprocess.run(["ip", "addr", "del", f"{ip}/32", "dev", "lo"], capture_output=True,
+                   check=False)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Small file helpers
+
+def _read_json(path: Path, default: Any = None) -> Any:
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return default
+
+
+def _write_text(path: Path, text: str, mode: int = 0o644) -> None:
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def _write_json(path: Path, data: Any, mode: int = 0o644) -> None:
+    _write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n", mode)
+
+
+def _yaml_scalar(value: Any) -> str:
+    # JSON scalars are valid YAML flow scalars (strings double-quoted, so never reinterpreted).
+    return json.dumps(value)
+
+
+def to_yaml(data: Any, indent: int = 0) -> str:
+    """A tiny YAML emitter for dicts/lists/scalars (no PyYAML needed)."""
+    pad = " " * indent
+    lines: list[str] = []
+    if isinstance(data, dict):
+        if not data:
+            return pad + "{}\n"
+        for key, value in data.items():
+            if isinstance(value, (dict, list)) and value:
+                lines.append(f"{pad}{key}:\n" + to_yaml(value, indent + 2).rstrip("\n"))
+            else:
+                lines.append(f"{pad}{key}: " + (to_yaml(value).strip() if isinstance(
+                    value, (dict, list)) else _yaml_scalar(value)))
+    elif isinstance(data, list):
+        if not data:
+            return pad + "[]\n"
+        for item in data:
+            if isinstance(item, (dict, list)) and item:
+                inner = to_yaml(item, indent + 2).rstrip("\n")
+                lines.append(pad + "- " + inner[indent + 2:])
+            else:
+                lines.append(pad + "- " + (to_yaml(item).strip() if isinstance(
+                    item, (dict, list)) else _yaml_scalar(item)))
+    else:
+        lines.append(pad + _yaml_scalar(data))
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Test CA and certificates (trustme, imported lazily)
+
+def _trustme():
+    try:
+        import trustme
+    except ImportError as exc:  # pragma: no cover - environment problem
+        raise LabError(f"trustme is not importable from {sys.executable}: {exc}; run the lab "
+                       "with the project virtualenv's python") from None
+    return trustme
+
+
+def new_ca():
+    """A fresh CA (e.g. an *untrusted* one for negative tests)."""
+    return _trustme().CA()
+
+
+def load_ca(source: Any = None):
+    """The lab CA: ``source`` is a lab info dict, a state dir, or None (the default lab)."""
+    if isinstance(source, dict):
+        state_dir = Path(source["state_dir"])
+    else:
+        state_dir = Path(source or default_state_dir())
+    try:
+        cert = (state_dir / "ca.pem").read_bytes()
+        key = (state_dir / "ca.key").read_bytes()
+    except OSError as exc:
+        raise LabError(f"no lab CA in {state_dir} ({exc}); is the lab up?") from None
+    return _trustme().CA.from_pem(cert, key)
+
+
+def write_leaf(leaf, cert_path: PathLike, key_path: PathLike) -> tuple[str, str]:
+    """Write a trustme LeafCert as fullchain PEM + key PEM (0600)."""
+    chain = b"".join(blob.bytes() for blob in leaf.cert_chain_pems)
+    _write_text(Path(cert_path), chain.decode("ascii"), 0o644)
+    _write_text(Path(key_path), leaf.private_key_pem.bytes().decode("ascii"), 0o600)
+    return str(cert_path), str(key_path)
+
+
+def issue_cert(names: Union[str, Iterable[str]], not_before: Optional[datetime.datetime] = None,
+               not_after: Optional[datetime.datetime] = None, ca: Any = None,
+               out_dir: Optional[PathLike] = None,
+               basename: Optional[str] = None) -> tuple[str, str]:
+    """Issue a certificate for ``names`` and write it; returns ``(cert_path, key_path)``.
+
+    ``ca``: a trustme.CA (e.g. ``new_ca()`` for an untrusted issuer), a lab info dict or a state
+    dir (that lab's CA), or None (the lab at ``default_state_dir()``). ``not_before`` /
+    ``not_after``: timezone-aware datetimes (an expired certificate: both in the past).
+    ``out_dir``: default ``<state_dir>/extra-certs`` for a lab CA, else a new temp dir.
+    The certificate file is the full chain (leaf first), the key file has mode 0600.
+    """
+    names = [names] if isinstance(names, str) else list(names)
+    if not names:
+        raise LabError("issue_cert needs at least one name")
+    trustme = _trustme()
+    if isinstance(ca, trustme.CA):
+        ca_obj = ca
+        base_dir = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="mailsec-certs-"))
+    else:
+        ca_obj = load_ca(ca)
+        state_dir = Path(ca["state_dir"]) if isinstance(ca, dict) else Path(
+            ca or default_state_dir())
+        base_dir = Path(out_dir) if out_dir else state_dir / "extra-certs"
+    base_dir.mkdir(parents=True, exist_ok=True)
+    kwargs = {}
+    if not_before is not None:
+        kwargs["not_before"] = not_before
+    if not_after is not None:
+        kwargs["not_after"] = not_after
+    leaf = ca_obj.issue_cert(*names, common_name=names[0], **kwargs)
+    stem = basename or (re.sub(r"[^A-Za-z0-9_.-]", "_", names[0]) + "-" + secrets.token_hex(3))
+    return write_leaf(leaf, base_dir / f"{stem}.crt", base_dir / f"{stem}.key")
+
+
+# ---------------------------------------------------------------------------------------------
+# named
+
+def _tsig_key_text(secret: str) -> str:
+    return (f'key "{KEY_NAME}" {{\n\talgorithm {KEY_ALGORITHM};\n\tsecret "{secret}";\n}};\n')
+
+
+def _zone_text(zone: str, records: Sequence[str], serial: int) -> str:
+    head = [
+        f"$ORIGIN {zone}.",
+        f"$TTL {TTL}",
+        f"@\tIN\tSOA\tns.{ZONE}. hostmaster.{ZONE}. ( {serial} 3600 600 86400 {TTL} )",
+        f"@\tIN\tNS\tns.{ZONE}.",
+    ]
+    return "\n".join(head + list(records)) + "\n"
+
+
+def _main_zone_records() -> list[str]:
+    recs = [f"ns\tIN\tA\t{NAMED_ADDRESS}"]
+    for domain in DOMAINS:
+        label = domain[: -len(ZONE) - 1]
+        for pref, (mx, _addr) in zip(MX_PREFERENCES, MX_HOSTS):
+            recs.append(f"{label}\tIN\tMX\t{pref} {mx}.")
+        recs.append(f"mta-sts.{label}\tIN\tA\t{MTA_STS_ADDRESS}")
+    for mx, addr in MX_HOSTS:
+        recs.append(f"{mx[: -len(ZONE) - 1]}\tIN\tA\t{addr}")
+    return recs
+
+
+def _named_conf(named_dir: Path, tsig_path: Path) -> str:
+    d = str(named_dir)
+    return f"""// mailsec lab: generated by tests/lab/lab.py, do not edit
+include "{tsig_path}";
+options {{
+\tdirectory "{d}";
+\tpid-file "{d}/named.pid";
+\tsession-keyfile "{d}/session.key";
+\tmanaged-keys-directory "{d}";
+\tlisten-on port {DNS_PORT} {{ {NAMED_ADDRESS}; }};
+\tlisten-on-v6 {{ none; }};
+\trecursion no;
+\tallow-recursion {{ none; }};
+\tallow-query {{ 127.0.0.0/8; }};
+\tallow-transfer {{ 127.0.0.0/8; }};
+\tdnssec-validation no;
+\tnotify no;
+\tempty-zones-enable no;
+\tauth-nxdomain no;
+}};
+controls {{ }};
+zone "{ZONE}" {{
+\ttype primary;
+\tfile "{ZONE}.zone";
+\tupdate-policy {{ grant {KEY_NAME} zonesub ANY; }};
+}};
+zone "{OTHER_ZONE}" {{
+\ttype primary;
+\tfile "{OTHER_ZONE}.zone";
+\tallow-update {{ none; }};
+}};
+"""
+
+
+def _encode_qname(name: str) -> bytes:
+    out = b""
+    for label in name.strip(".").split("."):
+        out += bytes([len(label)]) + label.encode("ascii")
+    return out + b"\0"
+
+
+def soa_answers(server: str, port: int, zone: str, timeout: float = 0.5) -> bool:
+    """True when ``server`` answers an authoritative SOA for ``zone`` (stdlib only, UDP)."""
+    qid = secrets.randbelow(65536)
+    query = struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0) + _encode_qname(zone) + struct.pack(
+        "!HH", 6, 1)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.sendto(query, (server, port))
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                data, _ = sock.recvfrom(4096)
+                if len(data) < 12:
+                    continue
+                rid, flags, _qd, ancount, _ns, _ar = struct.unpack("!HHHHHH", data[:12])
+                if rid != qid:
+                    continue
+                return bool(flags & 0x8000 and flags & 0x0400 and (flags & 0xF) == 0
+                            and ancount > 0)
+        except OSError:
+            return False
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# SMTP listeners (tests/lab/smtp_listener.py, a detached child)
+
+def start_smtp(listeners: Iterable[Union[dict, Sequence]], log_path: PathLike,
+               greeting_delay: float = 0.0, starttls: bool = True, wait: bool = True,
+               python: Optional[str] = None, _helper: bool = True) -> int:
+    """Start one smtp_listener.py process serving every listener; returns its PID.
+
+    Each listener is ``{"address", "port", "cert", "key", "hostname"}`` (cert/key/hostname
+    optional: no cert = no STARTTLS on that listener) or a tuple in that order. Accepts mail and
+    discards it. ``greeting_delay`` delays the 220 banner; ``starttls=False`` offers no STARTTLS
+    anywhere. Waits until every port accepts connections. Stop it with ``stop_pid(pid)``.
+    """
+    argv = [python or sys.executable, str(SMTP_LISTENER)]
+    addrs = []
+    for item in listeners:
+        if not isinstance(item, dict):
+            item = dict(zip(("address", "port", "cert", "key", "hostname"), item))
+        address = check_loopback(item["address"])
+        port = int(item.get("port") or SMTP_PORT)
+        spec = f"{address}:{port}"
+        if item.get("cert"):
+            spec += f":{item['cert']}:{item['key']}"
+            if item.get("hostname"):
+                spec += f":{item['hostname']}"
+        argv += ["--listen", spec]
+        addrs.append((address, port))
+    if not addrs:
+        raise LabError("start_smtp needs at least one listener")
+    if greeting_delay:
+        argv += ["--greeting-delay", str(greeting_delay)]
+    if not starttls:
+        argv.append("--no-starttls")
+    log = Path(log_path)
+    proc = _spawn(argv, log)
+    if _helper:
+        _HELPER_PIDS.add(proc.pid)
+    if wait:
+        try:
+            for address, port in addrs:
+                wait_port(address, port, proc=proc, log=log, what="SMTP listener")
+        except LabError:
+            stop_pid(proc.pid)
+            raise
+    return proc.pid
+
+
+# ---------------------------------------------------------------------------------------------
+# nginx helper (the lab does not run the role's nginx; tests use this to serve lab policies)
+
+def render_tls_server(listen: str, server_name: str, cert: PathLike, key: PathLike,
+                      root: PathLike, extra: str = "") -> str:
+    """A minimal TLS ``server {}`` block. ``listen`` is ``ip`` or ``ip:port`` (default 443)."""
+    host, _, port = str(listen).partition(":")
+    check_loopback(host)
+    return (
+        "    server {\n"
+        f"        listen {host}:{port or 443} ssl;\n"
+        f"        server_name {server_name};\n"
+        f"        ssl_certificate {cert};\n"
+        f"        ssl_certificate_key {key};\n"
+        "        ssl_protocols TLSv1.2 TLSv1.3;\n"
+        f"        root {root};\n"
+        + "".join(f"        {line}\n" for line in extra.strip().splitlines() if extra.strip())
+        + "    }\n")
+
+
+def render_nginx_conf(servers: str, workdir: PathLike) -> str:
+    """A complete private nginx.conf around ``servers`` (server blocks), all state in workdir."""
+    w = Path(workdir)
+    user = "user root root;\n" if os.geteuid() == 0 else ""
+    temps = "".join(f"    {kind}_temp_path {w}/{kind}_temp;\n"
+                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    return (
+        "# private nginx for the mailsec lab (tests/lab/lab.py)\n"
+        f"{user}worker_processes 1;\n"
+        f"pid {w}/nginx.pid;\n"
+        f"error_log {w}/error.log info;\n"
+        "events { worker_connections 256; }\n"
+        "http {\n"
+        f"    access_log {w}/access.log;\n"
+        f"{temps}"
+        "    server_tokens off;\n"
+        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+        "    types { text/plain txt; text/html html; application/json json; }\n"
+        "    default_type application/octet-stream;\n"
+        f"{servers}"
+        "}\n")
+
+
+_LISTEN_RE = re.compile(r"^\s*listen\s+([^;\s]+)", re.M)
+
+
+def _nginx_listens(conf_text: str) -> list[tuple[str, int]]:
+    out = []
+    for spec in _LISTEN_RE.findall(conf_text):
+        host, sep, port = spec.rpartition(":")
+        if not sep:
+            raise LabError(f"nginx listen {spec!r} has no address; the lab binds 127.0.0.x only")
+        out.append((check_loopback(host), int(port)))
+    return out
+
+
+def start_nginx(conf: Union[str, PathLike], state_dir: PathLike,
+                timeout: float = START_TIMEOUT) -> int:
+    """Run a private nginx in the foreground (detached); returns the master PID.
+
+    ``conf``: a path to a complete nginx.conf (which must set its own ``pid``, ``error_log`` and
+    ``*_temp_path`` outside system dirs), or text: a complete config (it contains ``http {``), or
+    just ``server {}`` blocks which are wrapped with ``render_nginx_conf``. Every ``listen`` must
+    name a 127.0.0.0/8 address. The config is checked with ``nginx -t`` first, and the call
+    returns once every listen address accepts connections. Stop it with ``stop_pid(pid)``.
+    """
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    base = Path(state_dir)
+    base.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="nginx-", dir=base))
+    os.chmod(workdir, 0o755)
+    if isinstance(conf, os.PathLike) or ("\n" not in str(conf) and Path(str(conf)).is_file()):
+        conf_path = Path(conf)
+        text = conf_path.read_text()
+    else:
+        text = str(conf)
+        if not re.search(r"^\s*http\s*\{", text, re.M):
+            text = render_nginx_conf(text, workdir)
+        conf_path = workdir / "nginx.conf"
+        conf_path.write_text(text)
+    listens = _nginx_listens(text)
+    errlog = workdir / "error.log"
+    base_cmd = [nginx, "-p", str(workdir), "-e", str(errlog), "-c", str(conf_path)]
+    check = subprocess.run(base_cmd + ["-t", "-q"], capture_output=True, text=True, check=False)
+    if check.returncode != 0:
+        raise LabError(f"nginx -t refused {conf_path}:\n{check.stderr.strip()}")
+    log = workdir / "nginx.out"
+    proc = _spawn(base_cmd + ["-g", "daemon off;"], log, cwd=workdir)
+    _HELPER_PIDS.add(proc.pid)
+    try:
+        for host, port in listens:
+            wait_port(host, port, timeout=timeout, proc=proc, log=errlog, what="nginx")
+    except LabError:
+        stop_pid(proc.pid)
+        raise
+    return proc.pid
+
+
+# ---------------------------------------------------------------------------------------------
+# DNS helpers for tests (dnspython + TSIG)
+
+def _dns():
+    try:
+        import dns.message  # noqa: F401
+        import dns.name
+        import dns.query
+        import dns.rcode
+        import dns.rdata
+        import dns.rdataclass
+        import dns.rdatatype
+        import dns.rdtypes.ANY.TXT
+        import dns.resolver
+        import dns.tsig
+        import dns.update
+    except ImportError as exc:  # pragma: no cover
+        raise LabError(f"dnspython is not importable from {sys.executable}: {exc}") from None
+    return dns
+
+
+def _zone_for(info: dict, name: str, zone: Optional[str]) -> tuple[str, str]:
+    """(absolute name with trailing dot, zone) for a name given absolute or relative to zone."""
+    d = info["dns"]
+    n = name.rstrip(".")
+    if zone is None:
+        candidates = [z for z in (d["zone"], d.get("other_zone") or "")
+                      if z and (n.lower() == z.lower() or n.lower().endswith("." + z.lower()))]
+        zone = max(candidates, key=len) if candidates else d["zone"]
+    z = zone.rstrip(".")
+    if not (name.endswith(".") or n.lower() == z.lower() or n.lower().endswith("." + z.lower())):
+        n = f"{n}.{z}" if n not in ("", "@") else z
+    return n + ".", z + "."
+
+
+def _tsig_key(info: dict):
+    dns = _dns()
+    d = info["dns"]
+    return dns.tsig.Key(d["key_name"], d["key_secret"], d["key_algorithm"])
+
+
+def _rdatas(rdtype: str, values: Sequence[Any], origin: str):
+    dns = _dns()
+    rdt = dns.rdatatype.from_text(rdtype)
+    out = []
+    for value in values:
+        if rdt in (dns.rdatatype.TXT, dns.rdatatype.SPF) and not (
+                isinstance(value, str) and value.startswith('"')):
+            parts = [value] if isinstance(value, (str, bytes)) else list(value)
+            strings = [p.encode() if isinstance(p, str) else bytes(p) for p in parts]
+            out.append(dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, rdt, strings))
+        else:
+            out.append(dns.rdata.from_text(dns.rdataclass.IN, rdt, str(value),
+                                           origin=dns.name.from_text(origin), relativize=False))
+    return out
+
+
+def _send_update(info: dict, update, check: bool, timeout: float) -> str:
+    dns = _dns()
+    d = info["dns"]
+    resp = dns.query.tcp(update, d["server"], port=int(d["port"]), timeout=timeout)
+    rcode = dns.rcode.to_text(resp.rcode())
+    if check and rcode != "NOERROR":
+        raise LabError(f"DNS UPDATE refused by {d['server']}:{d['port']}: {rcode}")
+    return rcode
+
+
+def dns_update(lab_info: dict, name: str, rdtype: str, values: Sequence[Any], ttl: int = TTL,
+               zone: Optional[str] = None, check: bool = True, timeout: float = 5.0) -> str:
+    """Replace the whole ``rdtype`` RRset at ``name`` with ``values``; returns the rcode text.
+
+    ``name``: absolute (``_mta-sts.alpha.mailsec.test``) or relative to the zone
+    (``_mta-sts.alpha``).
+    The zone is the lab zone, or ``other.test`` for names under it (whose update is REFUSED: pass
+    ``check=False`` to get ``"REFUSED"`` back instead of an exception).
+    TXT values: a str is one character-string (no quoting needed, ``;`` and spaces are literal),
+    a list/tuple of str is ONE record made of several strings, a str starting with ``"`` is zone
+    file presentation text. Other types take presentation text (``"10 mx1.mailsec.test."``).
+    """
+    if isinstance(values, (str, bytes)):
+        values = [values]
+    if not values:
+        raise LabError("dns_update needs at least one value; use dns_delete to remove")
+    dns = _dns()
+    fqdn, zname = _zone_for(lab_info, name, zone)
+    update = dns.update.UpdateMessage(zname, keyring=_tsig_key(lab_info))
+    update.replace(fqdn, ttl, *_rdatas(rdtype, values, zname))
+    return _send_update(lab_info, update, check, timeout)
+
+
+def dns_delete(lab_info: dict, name: str, rdtype: Optional[str] = None,
+               zone: Optional[str] = None, check: bool = True, timeout: float = 5.0) -> str:
+    """Delete the ``rdtype`` RRset at ``name`` (every RRset there when rdtype is None)."""
+    dns = _dns()
+    fqdn, zname = _zone_for(lab_info, name, zone)
+    update = dns.update.UpdateMessage(zname, keyring=_tsig_key(lab_info))
+    if rdtype:
+        update.delete(fqdn, rdtype)
+    else:
+        update.delete(fqdn)
+    return _send_update(lab_info, update, check, timeout)
+
+
+def dns_query(lab_info: dict, name: str, rdtype: str, timeout: float = 5.0) -> list[str]:
+    """The RRset at ``name`` as presentation strings, asked over TCP from the lab named."""
+    dns = _dns()
+    d = lab_info["dns"]
+    fqdn, _ = _zone_for(lab_info, name, None)
+    query = dns.message.make_query(fqdn, rdtype)
+    resp = dns.query.tcp(query, d["server"], port=int(d["port"]), timeout=timeout)
+    rdt = dns.rdatatype.from_text(rdtype)
+    for rrset in resp.answer:
+        if rrset.rdtype == rdt:
+            return [rd.to_text() for rd in rrset]
+    return []
+
+
+def dns_serial(lab_info: dict, zone: Optional[str] = None) -> int:
+    """The SOA serial of the lab zone (or ``zone``)."""
+    z = zone or lab_info["dns"]["zone"]
+    soa = dns_query(lab_info, z + "." if not z.endswith(".") else z, "SOA")
+    return int(soa[0].split()[2])
+
+
+def lab_resolver(lab_info: dict, timeout: float = 5.0):
+    """A dnspython Resolver that asks only the lab named."""
+    dns = _dns()
+    res = dns.resolver.Resolver(configure=False)
+    res.nameservers = [lab_info["dns"]["server"]]
+    res.port = int(lab_info["dns"]["port"])
+    res.lifetime = timeout
+    return res
+
+
+# ---------------------------------------------------------------------------------------------
+# The lab
+
+class Lab:
+    """One lab instance whose files live in ``state_dir``; see the module docstring."""
+
+    def __init__(self, state_dir: Optional[PathLike] = None):
+        self.state_dir = Path(state_dir or default_state_dir()).absolute()
+        self.message = ""
+
+    # -- paths ----------------------------------------------------------------------------
+    @property
+    def lab_json(self) -> Path:
+        return self.state_dir / LAB_JSON
+
+    @property
+    def info(self) -> Optional[dict]:
+        """The lab.json data, or None when no lab is recorded in state_dir."""
+        return _read_json(self.lab_json)
+
+    # -- health ---------------------------------------------------------------------------
+    def health(self) -> dict:
+        info = self.info
+        if not info:
+            return {"recorded": False, "healthy": False}
+        starts = info.get("pid_start_times", {})
+        procs = {name: pid_alive(pid, starts.get(name)) for name, pid in
+                 (info.get("pids") or {}).items()}
+        dns_ok = False
+        if info.get("status") == "up":
+            d = info["dns"]
+            dns_ok = soa_answers(d["server"], int(d["port"]), d["zone"])
+        smtp_ok = {f"{m['address']}:{m['port']}": port_open(m["address"], int(m["port"]))
+                   for m in info.get("mx_hosts", [])}
+        healthy = (info.get("status") == "up" and bool(procs) and all(procs.values())
+                   and dns_ok and all(smtp_ok.values()))
+        return {"recorded": True, "status": info.get("status"), "processes": procs,
+                "dns": dns_ok, "smtp": smtp_ok, "healthy": healthy}
+
+    def is_running(self) -> bool:
+        return self.health()["healthy"]
+
+    # -- up -------------------------------------------------------------------------------
+    def up(self) -> dict:
+        """Start the lab (idempotent) and return the lab.json data."""
+        health = self.health()
+        if health["healthy"]:
+            self.message = f"lab already running (state dir {self.state_dir})"
+            return self.info
+        if health["recorded"] or (self.state_dir / ADDED_ADDRESSES).exists():
+            self.down()  # stale or half-started: clean up first
+        t0 = time.monotonic()
+        try:
+            info = self._start()
+        except BaseException:
+            self.down()
+            raise
+        self.message = (f"lab up in {time.monotonic() - t0:.2f} s: named {NAMED_ADDRESS}:{DNS_PORT}"
+                        f", SMTP {', '.join(a for _, a in MX_HOSTS)}:{SMTP_PORT}; "
+                        f"{self.lab_json}")
+        return info
+
+    def _preflight(self) -> None:
+        if os.geteuid() != 0:
+            raise LabError("the lab needs root (port 53/25, ip addr add on lo)")
+        for tool in ("named", "ip"):
+            if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists()):
+                raise LabError(f"{tool} not found: apt-get install -y bind9 bind9-dnsutils "
+                               "iproute2 nginx")
+        busy = [f"{a}:{p}" for a, p in [(NAMED_ADDRESS, DNS_PORT)] + [
+            (addr, SMTP_PORT) for _, addr in MX_HOSTS] if port_open(a, p, timeout=0.3)]
+        if busy:
+            other = default_state_dir()
+            hint = (f"; another lab may be running: python {Path(__file__)} down --dir {other}"
+                    if (other / LAB_JSON).exists() and other != self.state_dir else "")
+            raise LabError(f"already in use by something the lab did not start: "
+                           f"{', '.join(busy)}{hint}")
+
+    def _start(self) -> dict:
+        self._preflight()
+        sd = self.state_dir
+        sd.mkdir(parents=True, exist_ok=True)
+        os.chmod(sd, 0o755)
+        named_dir, cert_dir, smtp_dir = sd / "named", sd / "certs", sd / "smtp"
+        for d in (named_dir, cert_dir, smtp_dir, sd / "extra-certs"):
+            shutil.rmtree(d, ignore_errors=True)
+        for d in (named_dir, cert_dir, smtp_dir):
+            d.mkdir(mode=0o755)
+        for f in (LAB_JSON, LAB_VARS, TSIG_FILE, "ca.pem", "ca.key"):
+            with contextlib.suppress(FileNotFoundError):
+                (sd / f).unlink()
+
+        # TSIG key and named config first, so named can start while the CA is being made.
+        secret = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+        tsig_path = sd / TSIG_FILE
+        _write_text(tsig_path, _tsig_key_text(secret), 0o600)
+        serial = int(time.time())
+        _write_text(named_dir / f"{ZONE}.zone", _zone_text(ZONE, _main_zone_records(), serial))
+        _write_text(named_dir / f"{OTHER_ZONE}.zone", _zone_text(
+            OTHER_ZONE, ['@\tIN\tTXT\t"mailsec lab: the lab key may not update this zone"'],
+            serial))
+        conf = named_dir / "named.conf"
+        _write_text(conf, _named_conf(named_dir, tsig_path))
+
+        add_loopback_address(NAMED_ADDRESS, sd)
+        info: dict = {
+            "status": "starting",
+            "state_dir": str(sd),
+            "dns": {"server": NAMED_ADDRESS, "port": DNS_PORT, "zone": ZONE,
+                    "key_name": KEY_NAME, "key_secret": secret,
+                    "key_algorithm": KEY_ALGORITHM, "other_zone": OTHER_ZONE},
+            "tsig_key_file": str(tsig_path),
+            "pids": {},
+            "pid_start_times": {},
+        }
+        named = shutil.which("named") or "/usr/sbin/named"
+        named_log = named_dir / "named.log"
+        named_proc = _spawn([named, "-g", "-4", "-c", str(conf)], named_log, cwd=named_dir)
+        self._record_pid(info, "named", named_proc.pid)
+
+        # CA and certificates
+        ca = new_ca()
+        _write_text(sd / "ca.pem", ca.cert_pem.bytes().decode("ascii"), 0o644)
+        _write_text(sd / "ca.key", ca.private_key_pem.bytes().decode("ascii"), 0o600)
+        certs = {}
+        for name in [f"mta-sts.{d}" for d in DOMAINS] + [mx for mx, _ in MX_HOSTS]:
+            certs[name] = write_leaf(ca.issue_cert(name, common_name=name),
+                                     cert_dir / f"{name}.crt", cert_dir / f"{name}.key")
+
+        # SMTP listeners: one process, one listener per MX host.
+        smtp_log = smtp_dir / "smtp.log"
+        smtp_pid = start_smtp(
+            [{"address": addr, "port": SMTP_PORT, "cert": certs[mx][0], "key": certs[mx][1],
+              "hostname": mx} for mx, addr in MX_HOSTS],
+            smtp_log, wait=False, _helper=False)
+        self._record_pid(info, "smtp", smtp_pid)
+
+        info.update({
+            "ca_path": str(sd / "ca.pem"),
+            "ca_key_path": str(sd / "ca.key"),
+            "domains": [{
+                "domain": d,
+                "mx": [mx for mx, _ in MX_HOSTS],
+                "mta_sts_host": f"mta-sts.{d}",
+                "mta_sts_address": MTA_STS_ADDRESS,
+                "tls_certificate": certs[f"mta-sts.{d}"][0],
+                "tls_certificate_key": certs[f"mta-sts.{d}"][1],
+            } for d in DOMAINS],
+            "mx_hosts": [{
+                "name": mx, "address": addr, "port": SMTP_PORT, "preference": pref,
+                "tls_certificate": certs[mx][0], "tls_certificate_key": certs[mx][1],
+            } for pref, (mx, addr) in zip(MX_PREFERENCES, MX_HOSTS)],
+            "smtp_port": SMTP_PORT,
+            "logs": {"named": str(named_log), "smtp": str(smtp_log)},
+        })
+        _write_json(self.lab_json, info, 0o600)
+
+        # Wait for both daemons.
+        deadline = time.monotonic() + START_TIMEOUT
+        while not soa_answers(NAMED_ADDRESS, DNS_PORT, ZONE, timeout=0.3):
+            if named_proc.poll() is not None:
+                raise LabError(f"named exited with status {named_proc.returncode}; "
+                               f"tail of {named_log}:\n{_tail(named_log)}")
+            if time.monotonic() > deadline:
+                raise LabError(f"named did not answer SOA {ZONE} on {NAMED_ADDRESS}:{DNS_PORT} "
+                               f"within {START_TIMEOUT:.0f} s; tail of {named_log}:\n"
+                               f"{_tail(named_log)}")
+            time.sleep(0.05)
+        smtp_proc = _CHILDREN.get(smtp_pid)
+        for _mx, addr in MX_HOSTS:
+            wait_port(addr, SMTP_PORT, timeout=max(1.0, deadline - time.monotonic()),
+                      proc=smtp_proc, log=smtp_log, what="SMTP listener")
+
+        info["status"] = "up"
+        _write_json(self.lab_json, info, 0o600)
+        _write_text(sd / LAB_VARS, "---\n# mailsec lab: generated by tests/lab/lab.py up\n"
+                    + to_yaml({f"lab_{k}": v for k, v in info.items()}), 0o600)
+        return info
+
+    def _record_pid(self, info: dict, name: str, pid: int) -> None:
+        info["pids"][name] = pid
+        info["pid_start_times"][name] = pid_start_time(pid)
+        _write_json(self.lab_json, info, 0o600)  # recorded at once: down() can always stop it
+
+    # -- down -----------------------------------------------------------------------------
+    def down(self) -> bool:
+        """Stop exactly the recorded PIDs and remove added addresses; True if anything ran."""
+        info = self.info or {}
+        starts = info.get("pid_start_times", {})
+        stopped = []
+        for name, pid in (info.get("pids") or {}).items():
+            if stop_pid(pid, start_time=starts.get(name)):
+                stopped.append(f"{name} ({pid})")
+        record = self.state_dir / ADDED_ADDRESSES
+        removed = [ip for ip in _read_json(record, []) if remove_loopback_address(ip)]
+        for f in (record, self.lab_json, self.state_dir / LAB_VARS, self.state_dir / TSIG_FILE):
+            with contextlib.suppress(FileNotFoundError):
+                f.unlink()
+        parts = []
+        if stopped:
+            parts.append("stopped " + ", ".join(stopped))
+        if removed:
+            parts.append("removed " + ", ".join(removed) + " from lo")
+        self.message = "; ".join(parts) if parts else "nothing was running"
+        return bool(stopped or removed)
+
+    # -- conveniences ---------------------------------------------------------------------
+    def add_loopback_address(self, ip: str) -> bool:
+        return add_loopback_address(ip, self.state_dir)
+
+    def issue_cert(self, names, **kwargs) -> tuple[str, str]:
+        return issue_cert(names, ca=kwargs.pop("ca", None) or self.state_dir, **kwargs)
+
+    def ca(self):
+        return load_ca(self.state_dir)
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="lab.py", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=("up", "down", "status"))
+    parser.add_argument("--dir", default=None,
+                        help=f"state dir (default $MAILSEC_LAB_DIR or {DEFAULT_DIR})")
+    parser.add_argument("--json", action="store_true", help="status: print lab.json")
+    args = parser.parse_args(argv)
+    lab = Lab(args.dir)
+    try:
+        if args.command == "up":
+            lab.up()
+            print(lab.message)
+            return 0
+        if args.command == "down":
+            lab.down()
+            print(f"lab down ({lab.state_dir}): {lab.message}")
+            return 0
+        health = lab.health()
+        if args.json:
+            print(json.dumps(lab.info or {}, indent=2))
+        if not health["recorded"]:
+            print(f"lab not running (no {lab.lab_json})")
+            return 1
+        print(f"lab {'up' if health['healthy'] else 'DEGRADED'} ({lab.state_dir}): "
+              f"processes {health['processes']}, named answers: {health['dns']}, "
+              f"smtp: {health['smtp']}")
+        return 0 if health["healthy"] else 2
+    except LabError as exc:
+        print(f"lab {args.command} failed: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

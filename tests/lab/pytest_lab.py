@@ -1,0 +1,77 @@
+"""pytest fixtures for the mailsec loopback lab.
+
+In an integration ``conftest.py``::
+
+    import sys, pathlib
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "lab"))
+    from pytest_lab import lab, lab_nginx, lab_smtp  # noqa: F401
+
+``lab`` (session): a fresh lab in a pytest temp dir, the lab.json data as a dict; stopped at the
+end of the session. It never skips: if the lab cannot start, the tests using it error with the
+reason. With ``MAILSEC_LAB_REUSE=1`` it uses (starting it if needed) the lab in
+``$MAILSEC_LAB_DIR`` or ``/tmp/mailsec-lab`` and leaves it running.
+
+``lab_nginx`` / ``lab_smtp`` (function): factories that start a private nginx / SMTP listener
+process for one test and stop it (by PID) after the test.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import lab as _lab  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    if os.environ.get("MAILSEC_LAB_REUSE"):
+        instance = _lab.Lab(_lab.default_state_dir())
+        owned = False
+    else:
+        instance = _lab.Lab(tmp_path_factory.mktemp("mailsec-lab"))
+        owned = True
+    try:
+        info = instance.up()
+    except _lab.LabError as exc:
+        pytest.fail(f"the mailsec lab could not start: {exc}", pytrace=False)
+    try:
+        yield info
+    finally:
+        if owned:
+            instance.down()
+
+
+@pytest.fixture
+def lab_nginx(lab, tmp_path):
+    """``start(conf) -> pid``: conf is server blocks (see lab.render_tls_server), a full
+    config text or a path; every listen on 127.0.0.0/8."""
+    pids = []
+
+    def start(conf):
+        pid = _lab.start_nginx(conf, tmp_path)
+        pids.append(pid)
+        return pid
+
+    yield start
+    for pid in pids:
+        _lab.stop_pid(pid)
+
+
+@pytest.fixture
+def lab_smtp(lab, tmp_path):
+    """``start(listeners, greeting_delay=0.0, starttls=True) -> pid`` (see lab.start_smtp)."""
+    pids = []
+
+    def start(listeners, **kwargs):
+        pid = _lab.start_smtp(listeners, tmp_path / f"smtp-{len(pids)}.log", **kwargs)
+        pids.append(pid)
+        return pid
+
+    yield start
+    for pid in pids:
+        _lab.stop_pid(pid)
