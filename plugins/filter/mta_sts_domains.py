@@ -1,0 +1,25 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._domains import DomainSpecError, normalize_domains
+
+
+def mta_sts_domains(domains, defaults):
+    """Complete and check the role's domain list; see plugins/module_utils/_domains.py."""
+    try:
+        return normalize_domains(domains, defaults)
+    except DomainSpecError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+class FilterModule(object):
+
+    def filters(self):
+        return {'mta_sts_domains': mta_sts_domains}

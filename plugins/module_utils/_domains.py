@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The role's domain list: defaults filled in, every value checked, derived values added.
+
+This module is private to the mailsec.mta_sts collection; its interface may change without notice.
+
+The role and the modules check values with the same functions (``_policy.validate``,
+``_mx.domain_error``, ``_records.uri_error``), so a value the role accepts is one the modules accept.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import posixpath
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils import _policy, _records
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import domain_error
+
+DOMAIN_KEYS = ('domain', 'mode', 'mx', 'max_age', 'tlsrpt_rua', 'tls_certificate', 'tls_certificate_key', 'state')
+DEFAULT_KEYS = DOMAIN_KEYS[1:] + ('webroot',)
+POLICY_PATH = '.well-known/mta-sts.txt'
+
+
+class DomainSpecError(ValueError):
+    """A domain entry that breaks a rule; the message names the entry, the key and the rule."""
+
+
+def _int_or_none(value):
+    if isinstance(value, bool):
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def normalize_domain(entry, defaults, where):
+    """One completed, checked domain dict (see ``normalize_domains``)."""
+    if not isinstance(entry, dict):
+        raise DomainSpecError('%s: must be a dict with at least "domain", got %r' % (where, entry))
+    unknown = sorted(set(entry) - set(DOMAIN_KEYS))
+    if unknown:
+        raise DomainSpecError('%s: unknown key(s) %s; known keys are %s'
+                              % (where, ', '.join(unknown), ', '.join(DOMAIN_KEYS)))
+    domain = entry.get('domain')
+    error = domain_error(domain) if domain else 'is missing'
+    if error:
+        raise DomainSpecError('%s: domain %s' % (where, error))
+    where = '%s (%s)' % (where, domain)
+
+    def value(key):
+        given = entry.get(key)
+        return defaults.get(key) if given is None else given
+
+    state = value('state') or 'present'
+    if state not in ('present', 'absent'):
+        raise DomainSpecError('%s: state must be present or absent, got %r' % (where, state))
+    # RFC 8461 8.3: a policy is withdrawn by publishing mode none under a new id, not by deleting it.
+    mode = 'none' if state == 'absent' else value('mode')
+    mx = list(value('mx') or [])
+    max_age = _int_or_none(value('max_age'))
+    for option, message in _policy.validate(mode, mx, max_age):
+        raise DomainSpecError('%s: %s' % (where, message))
+
+    rua = value('tlsrpt_rua') or []
+    if isinstance(rua, str):
+        rua = [rua]
+    for uri in rua:
+        error = _records.uri_error(uri)
+        if error:
+            raise DomainSpecError('%s: tlsrpt_rua entry %r %s (RFC 8460 3)' % (where, uri, error))
+
+    policy = {'mode': mode, 'mx': _policy.unique_mx(mx), 'max_age': max_age}
+    policy_id = _policy.policy_id(policy)
+    webroot = posixpath.join(defaults.get('webroot') or '/var/www/mta-sts', domain)
+    return {
+        'domain': domain,
+        'state': state,
+        'mode': mode,
+        'mx': policy['mx'],
+        'max_age': max_age,
+        'tlsrpt_rua': rua,
+        'tls_certificate': (value('tls_certificate') or '').replace('{domain}', domain),
+        'tls_certificate_key': (value('tls_certificate_key') or '').replace('{domain}', domain),
+        'mta_sts_host': 'mta-sts.%s' % domain,
+        'webroot': webroot,
+        'policy_path': posixpath.join(webroot, POLICY_PATH),
+        'policy': _policy.render(policy),
+        'policy_id': policy_id,
+        'sts_record': {
+            'name': _records.record_name(_records.STS_PREFIX, domain),
+            'value': _records.render_sts(policy_id),
+        },
+        'tlsrpt_record': {
+            'name': _records.record_name(_records.TLSRPT_PREFIX, domain),
+            'value': _records.render_tlsrpt(rua),
+        } if rua else None,
+    }
+
+
+def normalize_domains(domains, defaults):
+    """Complete each domain from ``defaults``, check it, and add what the role derives from it.
+
+    Raises DomainSpecError on the first entry that breaks a rule, or on a domain listed twice.
+    """
+    if not isinstance(domains, (list, tuple)):
+        raise DomainSpecError('mta_sts_domains must be a list, got %r' % (domains,))
+    defaults = dict(defaults or {})
+    result = []
+    seen = {}
+    for index, entry in enumerate(domains):
+        item = normalize_domain(entry, defaults, 'mta_sts_domains[%d]' % index)
+        key = item['domain'].lower()
+        if key in seen:
+            raise DomainSpecError('mta_sts_domains[%d]: domain %s is already listed at [%d]'
+                                  % (index, item['domain'], seen[key]))
+        seen[key] = index
+        result.append(item)
+    return result
