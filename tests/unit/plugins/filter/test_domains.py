@@ -1,0 +1,68 @@
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The role's domain list: defaults, checks naming entry and key, derived values."""
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.mailsec.mta_sts.plugins.filter.mta_sts_domains import mta_sts_domains
+from ansible_collections.mailsec.mta_sts.plugins.module_utils import _policy, _records
+
+DEFAULTS = {
+    'mode': 'testing', 'mx': ['mail.example.com'], 'max_age': 86400, 'tlsrpt_rua': ['mailto:tls@example.com'],
+    'tls_certificate': '/etc/ssl/{domain}/fullchain.pem', 'tls_certificate_key': '/etc/ssl/{domain}/key.pem',
+    'state': 'present', 'webroot': '/srv/mta-sts',
+}
+
+
+def test_defaults_fill_missing_keys_and_paths_are_derived():
+    [item] = mta_sts_domains([{'domain': 'example.com'}], DEFAULTS)
+    assert item['mode'] == 'testing'
+    assert item['mx'] == ['mail.example.com']
+    assert item['tls_certificate'] == '/etc/ssl/example.com/fullchain.pem'
+    assert item['policy_path'] == '/srv/mta-sts/example.com/.well-known/mta-sts.txt'
+    assert item['mta_sts_host'] == 'mta-sts.example.com'
+    assert item['policy'] == _policy.render({'mode': 'testing', 'mx': ['mail.example.com'], 'max_age': 86400})
+    assert item['sts_record'] == {'name': '_mta-sts.example.com', 'value': _records.render_sts(item['policy_id'])}
+    assert item['tlsrpt_record']['value'] == 'v=TLSRPTv1; rua=mailto:tls@example.com'
+
+
+def test_entry_values_win_and_max_age_strings_become_ints():
+    [item] = mta_sts_domains([{'domain': 'example.org', 'mode': 'enforce', 'max_age': '604800', 'tlsrpt_rua': []}],
+                             DEFAULTS)
+    assert (item['mode'], item['max_age'], item['tlsrpt_record']) == ('enforce', 604800, None)
+
+
+def test_absent_publishes_mode_none_with_a_new_id():
+    present, = mta_sts_domains([{'domain': 'example.com', 'mode': 'enforce'}], DEFAULTS)
+    absent, = mta_sts_domains([{'domain': 'example.com', 'mode': 'enforce', 'state': 'absent'}], DEFAULTS)
+    assert absent['mode'] == 'none'
+    assert absent['mx'] == present['mx']
+    assert absent['policy_id'] != present['policy_id']
+
+
+@pytest.mark.parametrize('entry, words', [
+    ({'domain': 'example.com', 'mode': 'doubt'}, 'mta_sts_domains[0] (example.com): mode must be one of'),
+    ({'domain': 'example.com', 'mx': []}, 'mx must list at least one'),
+    ({'domain': 'example.com', 'mx': ['mail..example.com']}, 'mx entry'),
+    ({'domain': 'example.com', 'max_age': 31557601}, 'max_age must be'),
+    ({'domain': 'example.com', 'tlsrpt_rua': ['ftp://x.example.com']}, 'tlsrpt_rua entry'),
+    ({'domain': 'example.com', 'state': 'gone'}, 'state must be present or absent'),
+    ({'domain': 'example.com', 'moed': 'enforce'}, 'unknown key(s) moed'),
+    ({'domain': 'exa mple.com'}, 'mta_sts_domains[0]: domain'),
+    ({'domain': 'example.com.'}, 'trailing'),
+    ({}, 'domain is missing'),
+    ('example.com', 'must be a dict'),
+])
+def test_bad_entries_name_entry_key_and_rule(entry, words):
+    with pytest.raises(AnsibleFilterError) as info:
+        mta_sts_domains([{'domain': 'ok.example.com'}, entry][1:], DEFAULTS)
+    assert words in str(info.value)
+
+
+def test_duplicate_domains_are_refused():
+    with pytest.raises(AnsibleFilterError) as info:
+        mta_sts_domains([{'domain': 'example.com'}, {'domain': 'EXAMPLE.com'}], DEFAULTS)
+    assert 'already listed at [0]' in str(info.value)
