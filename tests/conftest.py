@@ -79,7 +79,8 @@ def run_module(tmp_path, module, args, check=False, diff=False, verbosity=0):
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,', str(playbook)]
     if verbosity:
         command.append('-' + 'v' * verbosity)
-    proc = subprocess.run(command, env=_ansible_env(), cwd=str(tmp_path), capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(command, env=_ansible_env(), cwd=str(tmp_path), capture_output=True, text=True, timeout=300,
+                          check=False)
     if not result_file.exists():
         raise AssertionError('ansible-playbook did not run the module:\n%s\n%s' % (proc.stdout, proc.stderr))
     return ModuleRun(json.loads(result_file.read_text()), proc.stdout, proc.stderr, proc.returncode)

@@ -21,7 +21,7 @@ description:
     B(after) the file is served (RFC 8461 section 8.1).
   - Every option is checked before the file is touched; a bad value fails with a message naming the option and the rule.
 author:
-  - mailsec.mta_sts contributors
+  - mailsec.mta_sts contributors (@mailsec)
 extends_documentation_fragment:
   - mailsec.mta_sts.attributes
 attributes:

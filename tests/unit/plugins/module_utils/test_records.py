@@ -113,8 +113,8 @@ def test_sts_id_error(value):
     ('v=TLSRPTv1; rua=mailto:tlsrpt@example.com', ['mailto:tlsrpt@example.com']),
     ('v=TLSRPTv1;rua=https://reports.example.com/tlsrpt', ['https://reports.example.com/tlsrpt']),
     ('v=TLSRPTv1; rua=mailto:a@example.com,mailto:b@example.net', ['mailto:a@example.com', 'mailto:b@example.net']),
-    ('v=TLSRPTv1; rua=mailto:a@example.com , https://r.example.com:8443/x?y=1;', ['mailto:a@example.com',
-                                                                                 'https://r.example.com:8443/x?y=1']),
+    ('v=TLSRPTv1; rua=mailto:a@example.com , https://r.example.com:8443/x?y=1;',
+     ['mailto:a@example.com', 'https://r.example.com:8443/x?y=1']),
     ('v=TLSRPTv1; rua=mailto:a%21b%2Cc@example.com', ['mailto:a%21b%2Cc@example.com']),
     ('v=TLSRPTv1; rua=MAILTO:a@example.com; ext=1', ['MAILTO:a@example.com']),
 ])

@@ -1,0 +1,205 @@
+# mailsec.mta_sts: build and test harness. `make test` is the test command (CI runs .ci/run,
+# which runs exactly that). Everything needed is installed by the targets themselves, on a
+# fresh Debian 12 machine as root; every target is safe to run again.
+#
+#   make venv            system packages (only if missing), .venv with pinned tools, .collections link
+#   make unit            pytest tests/unit
+#   make integration     pytest tests/integration (part of `make test` once it holds test_*.py files)
+#   make sanity          ansible-test sanity on a copy of the tracked tree
+#   make lint            ansible-lint (production profile, see .ansible-lint)
+#   make changelog-lint  antsibull-changelog lint
+#   make test            all of the above, in that order
+#   make demo / demo-stop  the local lab end to end (see playbooks/lab.yml, tests/lab/)
+#   make constraints     re-resolve requirements-dev.txt and rewrite constraints.txt (the lock)
+#   make clean           remove everything the targets above created
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := test
+MAKEFLAGS += --no-print-directory
+
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+COLLECTIONS := $(CURDIR)/.collections
+COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/mailsec/mta_sts
+SANITY_TOP := $(CURDIR)/.sanity
+SANITY_ROOT := $(SANITY_TOP)/ansible_collections/mailsec/mta_sts
+
+# The working tree is the collection mailsec.mta_sts for every ansible tool started from here.
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+# molecule and ansible-lint start ansible-config, ansible-galaxy etc. by name.
+ORIG_PATH := $(PATH)
+export PATH := $(VENV)/bin:$(PATH):/usr/sbin:/sbin
+export DEBIAN_FRONTEND := noninteractive
+
+# Controller Python: the newest >= 3.12. pyenv's own interpreters first (its `python3.12` shim on
+# PATH is broken here, so they are called by full path), then whatever python3.1x is on PATH.
+# Candidates that fail to run or are too old are skipped.
+ifeq ($(strip $(PYENV_ROOT)),)
+PYENV_ROOT := $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)
+endif
+PYTHON_CANDIDATES = $(wildcard $(PYENV_ROOT)/versions/3.*/bin/python3) \
+	$$(PATH='$(ORIG_PATH)' command -v python3.14 python3.13 python3.12)
+# Shell snippet printing the chosen interpreter's path, or failing with a clear message.
+FIND_PYTHON = for p in $(PYTHON_CANDIDATES); do \
+	  v=$$("$$p" -c 'import sys; assert sys.version_info >= (3, 12); print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null) \
+	    && echo "$$v $$p" || true; \
+	done | sort -V | tail -n 1 | cut -d' ' -f2 | grep . \
+	|| { echo "error: no Python >= 3.12 found (looked in $(PYENV_ROOT)/versions/ and for python3.14/3.13/3.12 on PATH); ansible-core 2.21 needs one" >&2; exit 1; }
+
+# Module pythons for ansible-test's multi-version sanity tests (compile, import): every pyenv
+# interpreter >= 3.9 (tests/config.yml), exposed as pythonX.Y in .sanity/bin.
+SANITY_PYTHON_CANDIDATES = $(wildcard $(PYENV_ROOT)/versions/3.*/bin/python3)
+
+# Integration tests join `make test` only once there are some: pytest exits 5 on an empty
+# collection, and `make integration` run by hand on an empty tests/integration fails for that.
+INTEGRATION_TESTS := $(wildcard tests/integration/test_*.py tests/integration/*/test_*.py)
+TEST_STEPS := $(strip unit $(if $(INTEGRATION_TESTS),integration) sanity lint changelog-lint)
+
+.PHONY: test venv system-packages unit integration sanity lint changelog-lint demo demo-stop \
+	constraints clean
+
+# Every step runs even after one fails (so one run shows all problems); the target fails if any did.
+test: venv
+	@failed=
+	for step in $(TEST_STEPS); do
+	  echo
+	  $(MAKE) "$$step" || failed="$$failed $$step"
+	done
+	echo
+	if [ -n "$$failed" ]; then
+	  echo "==> make test: FAILED:$$failed (of: $(TEST_STEPS))" >&2
+	  exit 1
+	fi
+	echo "==> make test: all steps passed ($(TEST_STEPS))"
+
+# ---------------------------------------------------------------- environment
+
+venv: system-packages $(STAMP) $(COLLECTION_LINK)
+
+# nginx, named and nsupdate are needed by the lab; apt runs only when one of them is missing.
+system-packages:
+	@if command -v nginx >/dev/null && command -v named >/dev/null && command -v nsupdate >/dev/null; then
+	  exit 0
+	fi
+	echo "==> installing system packages (nginx, bind9, bind9-dnsutils)"
+	apt-get update
+	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils
+
+# pip runs again only when a requirements or constraints file changes.
+$(STAMP): requirements-dev.txt requirements.txt constraints.txt
+	@echo "==> venv: $(VENV)"
+	if [ ! -x "$(PY)" ] || ! "$(PY)" -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null; then
+	  best=$$($(FIND_PYTHON))
+	  echo "using $$best ($$("$$best" --version))"
+	  rm -rf "$(VENV)"
+	  "$$best" -m venv "$(VENV)"
+	fi
+	# (the grep drops pip's noise about this machine's missing file:// extra index folders)
+	"$(PY)" -m pip install --disable-pip-version-check -q -r requirements-dev.txt 2>&1 \
+	  | { grep -v "^WARNING: Location 'file://.*' is ignored" || true; }
+	touch "$@"
+
+$(COLLECTION_LINK):
+	@mkdir -p "$(@D)"
+	ln -sfn ../../.. "$@"
+
+# Re-resolve the lock: install requirements-dev.txt without constraints into a scratch venv and
+# freeze every package into constraints.txt. Commit the result; `make venv` then reinstalls.
+constraints:
+	@tmp=$$(mktemp -d)
+	trap 'rm -rf "$$tmp" .requirements-unlocked.txt' EXIT
+	grep -v '^-c ' requirements-dev.txt > .requirements-unlocked.txt
+	best=$$($(FIND_PYTHON))
+	"$$best" -m venv "$$tmp/venv"
+	"$$tmp/venv/bin/pip" install --disable-pip-version-check -q -r .requirements-unlocked.txt 2>&1 \
+	  | { grep -v "^WARNING: Location 'file://.*' is ignored" || true; }
+	{ echo "# Generated by 'make constraints' (pip freeze of a venv resolved from requirements-dev.txt)."
+	  echo "# Exact pins of every package, transitive ones included. Do not edit by hand."
+	  "$$tmp/venv/bin/pip" freeze --all --exclude pip --exclude setuptools --exclude wheel
+	} > constraints.txt
+	echo "constraints.txt rewritten: $$(grep -vc '^#' constraints.txt) pins"
+
+# ---------------------------------------------------------------- tests
+
+unit: venv
+	@echo "==> unit: pytest tests/unit"
+	"$(PY)" -m pytest tests/unit
+
+integration: venv
+	@echo "==> integration: pytest tests/integration"
+	"$(PY)" -m pytest tests/integration
+
+# ansible-test refuses a collection reached through a symlink, so sanity runs on a copy of the
+# tracked and untracked-but-not-ignored files in .sanity/ansible_collections/mailsec/mta_sts
+# (its tests/output/ is kept between runs: ansible-test caches its delegation venv there), made a
+# git repo of its own so that ansible-test lists the copied files (git ls-files -co there).
+# --venv, not --local: --local would install ansible-test's pinned sanity requirements into our
+# own .venv; --venv builds a separate controller venv, and every sanity test with requirements
+# gets its own venv under ~/.ansible/test/venv (cached: cold ~2 min, warm a few seconds each).
+# Those venvs bootstrap pip from a get-pip.py that ansible-test downloads from a host we cannot
+# reach; tests/sanity/get_pip_standin.py (ensurepip + pip install from the package index) is put
+# in its cache under the file name(s) ansible-test looks for, derived from its own source.
+# Pythons: no --python, so the multi-version tests (compile, import of modules/module_utils) run
+# on every interpreter in .sanity/bin (pyenv's 3.9+) and the controller ones on the venv's Python.
+sanity: venv
+	@echo "==> sanity: ansible-test sanity"
+	keep="$(SANITY_TOP)/output.keep"
+	rm -rf "$$keep"
+	if [ -d "$(SANITY_ROOT)/tests/output" ]; then mv "$(SANITY_ROOT)/tests/output" "$$keep"; fi
+	rm -rf "$(SANITY_ROOT)"
+	mkdir -p "$(SANITY_ROOT)/tests"
+	git ls-files -z -co --exclude-standard \
+	  | while IFS= read -r -d '' f; do if [ -e "$$f" ] || [ -L "$$f" ]; then printf '%s\0' "$$f"; fi; done \
+	  | tar --null -T - -cf - | tar -xf - -C "$(SANITY_ROOT)"
+	if [ -d "$$keep" ]; then mv "$$keep" "$(SANITY_ROOT)/tests/output"; fi
+	# A repo of its own: ansible-test lists files with git from the nearest .git upwards, and
+	# in ours .sanity/ is ignored, which would leave it nothing to test.
+	git -C "$(SANITY_ROOT)" init -q
+	versions=$$("$(PY)" - <<'EOF'
+	import pathlib, re, ansible_test
+	src = pathlib.Path(ansible_test.__file__).parent / '_internal' / 'python_requirements.py'
+	print(' '.join(sorted(set(re.findall(r"\bpip='([0-9.]+)'", src.read_text())))))
+	EOF
+	)
+	if [ -z "$$versions" ]; then echo "error: pip bootstrap version not found in ansible-test source" >&2; exit 1; fi
+	for v in $$versions; do
+	  install -D -m 0644 tests/sanity/get_pip_standin.py "$$HOME/.ansible/test/cache/get_pip_$${v//./_}.py"
+	done
+	rm -rf "$(SANITY_TOP)/bin"
+	mkdir -p "$(SANITY_TOP)/bin"
+	for p in $(SANITY_PYTHON_CANDIDATES); do
+	  v=$$("$$p" -c 'import sys; assert sys.version_info >= (3, 9); print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue
+	  ln -sfn "$$p" "$(SANITY_TOP)/bin/python$$v"
+	done
+	v=$$("$(PY)" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	if [ ! -e "$(SANITY_TOP)/bin/python$$v" ]; then ln -s "$$(readlink -f "$(PY)")" "$(SANITY_TOP)/bin/python$$v"; fi
+	echo "pythons: $$(cd "$(SANITY_TOP)/bin" && echo python*)"
+	cd "$(SANITY_ROOT)"
+	echo "+ ansible-test sanity --venv --color yes"
+	PATH="$(SANITY_TOP)/bin:$$PATH" "$(VENV)/bin/ansible-test" sanity --venv --color yes
+
+lint: venv
+	@echo "==> lint: ansible-lint"
+	"$(VENV)/bin/ansible-lint"
+
+changelog-lint: venv
+	@echo "==> changelog-lint: antsibull-changelog lint"
+	"$(VENV)/bin/antsibull-changelog" lint
+
+# ---------------------------------------------------------------- lab demo (filled in with the lab)
+
+demo: venv
+	@echo "==> demo: playbooks/lab.yml"
+	"$(VENV)/bin/ansible-playbook" playbooks/lab.yml
+
+demo-stop: venv
+	@echo "==> demo-stop: tests/lab/lab.py down"
+	"$(PY)" tests/lab/lab.py down
+
+# ---------------------------------------------------------------- housekeeping
+
+clean:
+	@rm -rf "$(VENV)" "$(COLLECTIONS)" "$(SANITY_TOP)" tests/output
