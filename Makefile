@@ -5,6 +5,7 @@
 #   make venv            system packages (only if missing), .venv with pinned tools, .collections link
 #   make unit            pytest tests/unit
 #   make integration     pytest tests/integration (part of `make test` once it holds test_*.py files)
+#   make molecule        the role scenario extensions/molecule/default against this machine
 #   make sanity          ansible-test sanity on a copy of the tracked tree
 #   make lint            ansible-lint (production profile, see .ansible-lint)
 #   make changelog-lint  antsibull-changelog lint
@@ -58,7 +59,7 @@ SANITY_PYTHON_CANDIDATES = $(wildcard $(PYENV_ROOT)/versions/3.*/bin/python3)
 INTEGRATION_TESTS := $(wildcard tests/integration/test_*.py tests/integration/*/test_*.py)
 TEST_STEPS := $(strip unit $(if $(INTEGRATION_TESTS),integration) sanity lint changelog-lint)
 
-.PHONY: test venv system-packages unit integration sanity lint changelog-lint demo demo-stop \
+.PHONY: test venv system-packages unit integration molecule sanity lint changelog-lint demo demo-stop \
 	constraints clean
 
 # Every step runs even after one fails (so one run shows all problems); the target fails if any did.
@@ -189,15 +190,25 @@ changelog-lint: venv
 	@echo "==> changelog-lint: antsibull-changelog lint"
 	"$(VENV)/bin/antsibull-changelog" lint
 
-# ---------------------------------------------------------------- lab demo (filled in with the lab)
+# The molecule scenario runs the role against this machine: lab up (prepare), check, converge,
+# idempotence (zero changes), verify, cleanup (nginx and the lab stopped by PID, site removed).
+molecule: venv
+	@echo "==> molecule: extensions/molecule/default"
+	molecule test --scenario-name default
 
+# ---------------------------------------------------------------- lab demo
+
+# The whole job on this machine; the lab (named, SMTP listeners) and nginx stay up afterwards.
 demo: venv
-	@echo "==> demo: playbooks/lab.yml"
+	@echo "==> demo: playbooks/lab.yml (loopback lab, role for two lab domains, verify)"
 	"$(VENV)/bin/ansible-playbook" playbooks/lab.yml
+	echo
+	echo "The lab is still running (named on 127.0.53.1, MX listeners on 127.0.25.1-2, nginx on 127.0.80.1)."
+	echo "Stop it with: make demo-stop"
 
 demo-stop: venv
-	@echo "==> demo-stop: tests/lab/lab.py down"
-	"$(PY)" tests/lab/lab.py down
+	@echo "==> demo-stop: nginx and the lab, by PID"
+	"$(VENV)/bin/ansible-playbook" playbooks/lab_stop.yml
 
 # ---------------------------------------------------------------- housekeeping
 

@@ -1,0 +1,125 @@
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The role against the lab and this host's nginx: the ways a deployment breaks are caught.
+
+These tests change /etc/nginx/conf.d and /var/www/mta-sts and run the system nginx (the role's
+``signal`` mode); the module fixture stops that nginx by PID and removes the files afterwards.
+"""
+
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts.conf'
+
+
+def playbook(lab, name, extra_vars=None):
+    """Run playbooks/<name> with the lab's state dir; return (returncode, output)."""
+    env = dict(os.environ)
+    env['MAILSEC_LAB_DIR'] = lab['state_dir']
+    env.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.join(REPO, '.collections'))
+    env['ANSIBLE_NOCOLOR'] = '1'
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), os.path.join(REPO, 'playbooks', name)]
+    if extra_vars:
+        command += ['-e', json.dumps(extra_vars)]
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def fetch_policy(lab, domain):
+    """GET the policy the way a sender does: to the lab address, SNI and certificate for the name."""
+    host = 'mta-sts.' + domain
+    context = ssl.create_default_context(cafile=lab['ca_path'])
+    with socket.create_connection((lab['domains'][0]['mta_sts_address'], 443), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname=host) as tls:
+            tls.sendall(('GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' % host).encode())
+            data = b''
+            while True:
+                chunk = tls.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    head, dummy, body = data.partition(b'\r\n\r\n')
+    return head.split(b'\r\n')[0].decode(), body
+
+
+def changed_count(output):
+    recap = [line for line in output.splitlines() if line.startswith('localhost ') and 'changed=' in line]
+    return int(recap[-1].split('changed=')[1].split()[0])
+
+
+@pytest.fixture(scope='module')
+def deployed(lab):
+    """The lab domains deployed once by playbooks/lab.yml; nginx stopped and the site removed after."""
+    code, output = playbook(lab, 'lab.yml')
+    assert code == 0, output[-3000:]
+    yield lab
+    # A lab dir that does not exist: lab_stop's `lab.py down` is then a no-op, the session lab stays.
+    code, output = playbook(lab, 'lab_stop.yml', {'lab_dir': '/nonexistent/mailsec-lab', 'lab_remove_site': True})
+    assert code == 0, output[-3000:]
+
+
+def lab_domain_entry(lab, index=0, **overrides):
+    entry = {key: lab['domains'][index][key] for key in ('domain', 'mx', 'tls_certificate', 'tls_certificate_key')}
+    entry.update(overrides)
+    return entry
+
+
+def test_second_run_changes_nothing(deployed):
+    code, output = playbook(deployed, 'lab.yml')
+    assert code == 0, output[-3000:]
+    assert changed_count(output) == 0, output[-3000:]
+
+
+def test_mx_missing_from_the_policy_fails_at_verify_with_the_finding(deployed):
+    domain = lab_domain_entry(deployed, 1, mx=['mx1.mailsec.test'])
+    code, output = playbook(deployed, 'lab.yml', {'mta_sts_domains': [domain], 'mta_sts_verify_retries': 0})
+    try:
+        assert code != 0
+        failed_task = output.split('fatal:')[-1]
+        assert 'mx_match' in failed_task
+        assert 'mx2.mailsec.test' in failed_task
+        assert 'Verify each domain as a sending MTA does' in output.split('fatal:')[-2]
+    finally:
+        code, output = playbook(deployed, 'lab.yml')
+        assert code == 0, output[-3000:]
+
+
+@pytest.mark.parametrize('extra, option', [
+    ({'mta_sts_mode': 'doubt'}, 'mta_sts_mode'),
+    ({'mta_sts_domains': [{'domain': 'alpha.mailsec.test', 'mode': 'Enforce'}]}, 'mode'),
+    ({'mta_sts_nginx_service': 'systemd'}, 'mta_sts_nginx_service'),
+])
+def test_invalid_variables_fail_before_any_change(deployed, extra, option):
+    before = open(VHOST_FILE).read()
+    code, output = playbook(deployed, 'lab.yml', extra)
+    assert code != 0
+    assert 'Validating arguments against arg spec' in output
+    assert option in output.split('fatal:')[-1]
+    assert changed_count(output) == 0
+    assert open(VHOST_FILE).read() == before
+
+
+def test_broken_vhost_is_refused_and_the_old_site_keeps_serving(deployed, tmp_path):
+    before = open(VHOST_FILE).read()
+    status, served = fetch_policy(deployed, 'alpha.mailsec.test')
+    assert status == 'HTTP/1.1 200 OK'
+    # A certificate path that does not exist: the most common way a vhost breaks nginx.
+    broken = [lab_domain_entry(deployed, 0, tls_certificate=str(tmp_path / 'missing.crt')),
+              lab_domain_entry(deployed, 1)]
+    code, output = playbook(deployed, 'lab.yml', {'mta_sts_domains': broken})
+    assert code != 0
+    assert 'nginx -t refused the new policy vhosts' in output
+    assert 'missing.crt' in output
+    assert open(VHOST_FILE).read() == before
+    assert fetch_policy(deployed, 'alpha.mailsec.test') == (status, served)
+    # The backup made while trying is gone too: nothing but the vhost file itself is left.
+    assert [name for name in os.listdir(os.path.dirname(VHOST_FILE)) if name.startswith('mailsec-mta-sts')] \
+        == ['mailsec-mta-sts.conf']
