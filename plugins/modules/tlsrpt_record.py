@@ -1,0 +1,169 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: tlsrpt_record
+short_description: Publish the SMTP TLS Reporting TXT record of a domain with an RFC 2136 dynamic update
+version_added: 0.1.0
+description:
+  - Publishes the TXT record C(_smtp._tls.<domain>) with the value C(v=TLSRPTv1; rua=<uri>,<uri>) (RFC 8460
+    section 3) on the zone's primary name server, with a TSIG-signed dynamic update (RFC 2136), or removes it.
+  - Only TXT records of this kind (those starting with C(v=TLSRPTv1)) are replaced; any other TXT record at the name
+    stays. If several C(v=TLSRPTv1) records are there (which makes senders ignore them all), exactly one remains.
+  - Every option is checked before anything is sent; a bad value fails with a message naming the option and the rule.
+author:
+  - mailsec.mta_sts contributors (@mailsec)
+extends_documentation_fragment:
+  - mailsec.mta_sts.attributes
+  - mailsec.mta_sts.dns_update
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads the current records from O(server), never sends an update.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the TXT values and TTL at the name before and after.
+  idempotent:
+    support: full
+options:
+  domain:
+    description:
+      - The policy domain, for example V(example.com), in A-label (C(xn--)) form, without a trailing dot.
+      - The record is published at C(_smtp._tls.<domain>).
+    type: str
+    required: true
+  rua:
+    description:
+      - Where senders send their daily reports, each a C(mailto:) or C(https:) URI, in the order given (repeats are
+        dropped).
+      - A V(,), V(!) or V(;) inside a URI must be percent-encoded (V(%2C), V(%21), V(%3B); RFC 8460 section 3).
+      - Required when O(state=present).
+    type: list
+    elements: str
+  state:
+    description:
+      - V(present) publishes the record; V(absent) removes every C(v=TLSRPTv1) TXT record at the name.
+    type: str
+    choices: [present, absent]
+    default: present
+seealso:
+  - module: mailsec.mta_sts.mta_sts_record
+  - name: RFC 8460, SMTP TLS Reporting
+    description: Section 3 defines the TXT record.
+    link: https://www.rfc-editor.org/rfc/rfc8460#section-3
+  - name: RFC 2136, Dynamic Updates in the Domain Name System
+    description: The UPDATE message and its prerequisites.
+    link: https://www.rfc-editor.org/rfc/rfc2136
+'''
+
+EXAMPLES = r'''
+- name: Ask senders to mail TLS reports for example.com
+  mailsec.mta_sts.tlsrpt_record:
+    domain: example.com
+    rua:
+      - mailto:tlsrpt@example.com
+    server: 192.0.2.53
+    key_name: mta-sts-update
+    key_secret: "{{ vault_tsig_secret }}"
+
+- name: Reports by mail and over HTTPS, zone given, secret from the environment
+  mailsec.mta_sts.tlsrpt_record:
+    domain: example.org
+    rua:
+      - mailto:tlsrpt@example.org
+      - https://reports.example.org/v1/tlsrpt
+    zone: example.org
+    server: ns1.example.org
+    key_name: mta-sts-update
+  environment:
+    MAILSEC_TSIG_SECRET: "{{ vault_tsig_secret }}"
+
+- name: Stop asking for reports
+  mailsec.mta_sts.tlsrpt_record:
+    domain: example.com
+    state: absent
+    server: 192.0.2.53
+    key_name: mta-sts-update
+    key_secret: "{{ vault_tsig_secret }}"
+'''
+
+RETURN = r'''
+record:
+  description: The record this module manages.
+  returned: success
+  type: dict
+  contains:
+    name:
+      description: The owner name, C(_smtp._tls.<domain>).
+      type: str
+      sample: _smtp._tls.example.com
+    value:
+      description: The TXT value published; V(null) when O(state=absent).
+      type: str
+      sample: "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"
+    ttl:
+      description: The TTL of the TXT records at the name; V(null) when O(state=absent).
+      type: int
+      sample: 3600
+zone:
+  description: The zone that was updated (O(zone), or the one found).
+  returned: success
+  type: str
+  sample: example.com
+diff:
+  description:
+    - The TXT values (each with its strings joined) and the TTL at the name, before and after.
+    - Also returned outside diff mode.
+  returned: success
+  type: dict
+  contains:
+    before:
+      description: V(values) (list of str) and V(ttl) (int, V(null) when there were no TXT records) as read.
+      type: dict
+    after:
+      description: V(values) and V(ttl) as they are after the change (or would be, in check mode).
+      type: dict
+  sample:
+    before: {values: [], ttl: null}
+    after: {values: ["v=TLSRPTv1; rua=mailto:tlsrpt@example.com"], ttl: 3600}
+invalid_options:
+  description: The options whose values broke a rule, when the module failed on bad input.
+  returned: failure on bad input
+  type: list
+  elements: str
+  sample: [rua]
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._dns_module import (
+    dns_update_argument_spec,
+    run_record_module,
+)
+
+
+def main():
+    argument_spec = dns_update_argument_spec()
+    argument_spec.update(
+        domain=dict(type='str', required=True),
+        rua=dict(type='list', elements='str'),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        required_if=[('state', 'present', ('rua',))],
+        supports_check_mode=True,
+    )
+    run_record_module(module, 'tlsrpt')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,88 @@
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Run collection modules for real, through ansible-playbook, and hand back their registered results.
+
+Each step's result is registered (failures included: the play goes on) and a last task writes them
+all as JSON, so a test sees exactly what a playbook would: diff, msg, return values.
+"""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def ansible_env(extra=None):
+    env = dict(os.environ)
+    env.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.join(REPO, '.collections'))
+    # The record modules fall back to this variable; a test that wants it sets it explicitly.
+    env.pop('MAILSEC_TSIG_SECRET', None)
+    env.update({
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_RETRY_FILES_ENABLED': '0',
+        'ANSIBLE_LOCALHOST_WARNING': '0',
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
+        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+    })
+    env.update(extra or {})
+    return env
+
+
+def run_steps(tmp_path, steps, verbosity=0, env=None):
+    """Run ``steps`` on localhost in one playbook; each is ``(fqcn, args)`` or ``(fqcn, args, task_keywords)``.
+
+    Returns ``(results, process)``: the registered result of every step and the finished process.
+    """
+    tag = secrets.token_hex(4)
+    out = tmp_path / ('results-%s.json' % tag)
+    tasks = []
+    for index, step in enumerate(steps):
+        task = {'name': 'step %d' % index, step[0]: step[1], 'register': 'r%d' % index, 'ignore_errors': True}
+        task.update(step[2] if len(step) > 2 else {})
+        tasks.append(task)
+    tasks.append({'name': 'save the results', 'check_mode': False, 'diff': False, 'ansible.builtin.copy': {
+        'dest': str(out), 'content': '{{ [%s] | to_json }}' % ', '.join('r%d' % i for i in range(len(steps)))}})
+    playbook = tmp_path / ('play-%s.json' % tag)
+    playbook.write_text(json.dumps([{'hosts': 'localhost', 'gather_facts': False, 'connection': 'local',
+                                     'tasks': tasks}]))
+    argv = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,', str(playbook)]
+    if verbosity:
+        argv.append('-' + 'v' * verbosity)
+    proc = subprocess.run(argv, cwd=str(tmp_path), env=ansible_env(env), capture_output=True, text=True,
+                          timeout=600, check=False)
+    if not out.exists():
+        raise AssertionError('ansible-playbook did not finish:\n%s\n%s' % (proc.stdout[-3000:], proc.stderr[-3000:]))
+    return json.loads(out.read_text()), proc
+
+
+class ModuleRun(object):
+    """The outcome of one module call: its registered result and the playbook's output."""
+
+    def __init__(self, result, proc):
+        self.result = result
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.returncode = proc.returncode
+
+    @property
+    def failed(self):
+        return bool(self.result.get('failed'))
+
+    @property
+    def changed(self):
+        return bool(self.result.get('changed'))
+
+    @property
+    def msg(self):
+        return self.result.get('msg', '')
+
+
+def run_module(tmp_path, module, args, check=False, diff=False, verbosity=0, env=None):
+    """Run ``mailsec.mta_sts.<module>`` once; return a ModuleRun."""
+    results, proc = run_steps(tmp_path, [('mailsec.mta_sts.' + module, args, {'check_mode': check, 'diff': diff})],
+                              verbosity=verbosity, env=env)
+    return ModuleRun(results[0], proc)

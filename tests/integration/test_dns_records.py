@@ -1,0 +1,362 @@
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""mta_sts_record and tlsrpt_record run by ansible-playbook against the lab's BIND9 named.
+
+Every test works on names of its own (a random label under the lab zone), so tests are
+independent of each other and of earlier runs. The zone is read back with dnspython over TCP.
+"""
+
+import base64
+import json
+import secrets
+import socket
+
+import dns.message
+import dns.query
+import dns.rdatatype
+import pytest
+
+import lab as _lab
+from ansible_runner import run_steps
+from ansible_collections.mailsec.mta_sts.plugins.module_utils import _dns
+
+pytestmark = pytest.mark.lab
+
+STS = 'mailsec.mta_sts.mta_sts_record'
+TLSRPT = 'mailsec.mta_sts.tlsrpt_record'
+OTHER = 'v=spf1 ip4:127.0.0.1 -all'
+# A TXT string that a zone file or a careless quoting step would mangle.
+TRICKY = 'he said "hi"; c:\\path\\ ; a\\"b  two  spaces '
+
+
+# -- helpers
+
+def run(tmp_path, steps, verbosity=0, env=None):
+    """Run ``steps`` in one playbook with diff mode on; see tests/ansible_runner.py."""
+    steps = [(step[0], step[1], dict({'diff': True}, **(step[2] if len(step) > 2 else {}))) for step in steps]
+    return run_steps(tmp_path, steps, verbosity=verbosity, env=env)
+
+
+def run1(tmp_path, module, args, **options):
+    results, dummy = run(tmp_path, [(module, args, options)])
+    return results[0]
+
+
+def dns_args(lab, **extra):
+    """Module arguments for the lab server; the secret comes from MAILSEC_TSIG_SECRET unless given."""
+    d = lab['dns']
+    args = {'server': d['server'], 'port': d['port'], 'key_name': d['key_name'], 'key_secret': d['key_secret']}
+    args.update(extra)
+    return {key: value for key, value in args.items() if value is not None}
+
+
+def new_domain(lab):
+    return 't%s.%s' % (secrets.token_hex(5), lab['dns']['zone'])
+
+
+def txt(lab, name):
+    """The TXT RRset at ``name`` on the lab server: (sorted list of string tuples, ttl or None)."""
+    d = lab['dns']
+    response = dns.query.tcp(dns.message.make_query(name, 'TXT'), d['server'], port=d['port'], timeout=5)
+    for rrset in response.answer:
+        if rrset.rdtype == dns.rdatatype.TXT:
+            return sorted(tuple(rd.strings) for rd in rrset), rrset.ttl
+    return [], None
+
+
+def values(lab, name):
+    return sorted(b''.join(strings).decode() for strings in txt(lab, name)[0])
+
+
+def serial(lab, zone=None):
+    return _lab.dns_serial(lab, zone)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+# -- mta_sts_record: the life of a record, next to another TXT string
+
+def test_create_then_rerun_is_unchanged(lab, tmp_path):
+    domain = new_domain(lab)
+    name = '_mta-sts.' + domain
+    _lab.dns_update(lab, name, 'TXT', [OTHER])
+    before = serial(lab)
+    results, dummy = run(tmp_path, [(STS, dns_args(lab, domain=domain, id='20260101T000000')),
+                                    (STS, dns_args(lab, domain=domain, policy_id='20260101T000000'))])
+    created, rerun = results
+    assert created['changed'] is True, created
+    assert created['record'] == {'name': name, 'value': 'v=STSv1; id=20260101T000000;', 'ttl': 3600}
+    assert created['zone'] == lab['dns']['zone']
+    assert created['diff']['before'] == {'values': [OTHER], 'ttl': 60}
+    assert sorted(created['diff']['after']['values']) == sorted([OTHER, 'v=STSv1; id=20260101T000000;'])
+    assert rerun['changed'] is False, rerun
+    assert values(lab, name) == sorted([OTHER, 'v=STSv1; id=20260101T000000;'])
+    assert txt(lab, name)[1] == 3600  # the TTL is per RRset: the other string has it too
+    assert serial(lab) == before + 1  # one UPDATE for the creation, none for the rerun
+
+
+def test_change_id_keeps_the_other_string(lab, tmp_path):
+    domain = new_domain(lab)
+    name = '_mta-sts.' + domain
+    _lab.dns_update(lab, name, 'TXT', [OTHER, 'v=STSv1; id=old1;'], ttl=3600)
+    result = run1(tmp_path, STS, dns_args(lab, domain=domain, id='new2', zone=lab['dns']['zone']))
+    assert result['changed'] is True, result
+    assert values(lab, name) == sorted([OTHER, 'v=STSv1; id=new2;'])
+    assert 'v=STSv1; id=old1;' in result['diff']['before']['values']
+    assert 'v=STSv1; id=old1;' not in result['diff']['after']['values']
+
+
+def test_ttl_change_alone_is_a_change(lab, tmp_path):
+    domain = new_domain(lab)
+    name = '_mta-sts.' + domain
+    _lab.dns_update(lab, name, 'TXT', ['v=STSv1; id=same;'], ttl=300)
+    results, dummy = run(tmp_path, [(STS, dns_args(lab, domain=domain, id='same', ttl=300)),
+                                    (STS, dns_args(lab, domain=domain, id='same', ttl=7200))])
+    assert [r['changed'] for r in results] == [False, True]
+    assert txt(lab, name)[1] == 7200
+
+
+def test_absent_removes_only_our_string(lab, tmp_path):
+    domain = new_domain(lab)
+    name = '_mta-sts.' + domain
+    _lab.dns_update(lab, name, 'TXT', [OTHER, 'v=STSv1; id=gone;'], ttl=900)
+    results, dummy = run(tmp_path, [(STS, dns_args(lab, domain=domain, state='absent')),
+                                    (STS, dns_args(lab, domain=domain, state='absent'))])
+    assert [r['changed'] for r in results] == [True, False], results
+    assert results[0]['record'] == {'name': name, 'value': None, 'ttl': None}
+    assert txt(lab, name) == ([(OTHER.encode(),)], 900)  # the other string and its TTL stay
+
+
+def test_a_second_sts_record_is_replaced_so_exactly_one_remains(lab, tmp_path):
+    domain = new_domain(lab)
+    name = '_mta-sts.' + domain
+    _lab.dns_update(lab, name, 'TXT', ['v=STSv1; id=one;', 'v=STSv1; id=two;', OTHER])
+    results, dummy = run(tmp_path, [(STS, dns_args(lab, domain=domain, id='two')),
+                                    (STS, dns_args(lab, domain=domain, id='two'))])
+    assert [r['changed'] for r in results] == [True, False]
+    assert values(lab, name) == sorted([OTHER, 'v=STSv1; id=two;'])
+
+
+def test_check_mode_sends_no_update(lab, tmp_path):
+    domain = new_domain(lab)
+    name = '_mta-sts.' + domain
+    existing = new_domain(lab)
+    _lab.dns_update(lab, '_mta-sts.' + existing, 'TXT', ['v=STSv1; id=keep;', OTHER])
+    before = serial(lab)
+    results, dummy = run(tmp_path, [
+        (STS, dns_args(lab, domain=domain, id='abc'), {'check_mode': True}),
+        (STS, dns_args(lab, domain=existing, id='other'), {'check_mode': True}),
+        (STS, dns_args(lab, domain=existing, state='absent'), {'check_mode': True}),
+        (STS, dns_args(lab, domain=existing, id='keep', ttl=60), {'check_mode': True}),
+    ])
+    assert [r['changed'] for r in results] == [True, True, True, False], results
+    assert results[0]['diff']['after']['values'] == ['v=STSv1; id=abc;']
+    assert results[1]['diff']['after']['values'] == [OTHER, 'v=STSv1; id=other;']
+    assert serial(lab) == before
+    assert values(lab, name) == []
+    assert values(lab, '_mta-sts.' + existing) == sorted([OTHER, 'v=STSv1; id=keep;'])
+
+
+def test_other_strings_round_trip_exactly(lab, tmp_path):
+    domain = new_domain(lab)
+    name = '_mta-sts.' + domain
+    others = [TRICKY, ('first string; ', '"second" \\ string'), OTHER]
+    _lab.dns_update(lab, name, 'TXT', others, ttl=3600)
+    expected = sorted([(TRICKY.encode(),), (b'first string; ', b'"second" \\ string'), (OTHER.encode(),)])
+    results, dummy = run(tmp_path, [(STS, dns_args(lab, domain=domain, id='a1')),
+                                    (STS, dns_args(lab, domain=domain, id='b2')),
+                                    (STS, dns_args(lab, domain=domain, state='absent'))])
+    assert [r['changed'] for r in results] == [True, True, True]
+    assert TRICKY in results[0]['diff']['before']['values']
+    assert 'first string; "second" \\ string' in results[0]['diff']['before']['values']
+    assert txt(lab, name)[0] == expected  # byte for byte, each string as it was cut
+
+
+def test_zone_is_found_for_a_deep_name(lab, tmp_path):
+    domain = 'a.b.c.' + new_domain(lab)
+    result = run1(tmp_path, STS, dns_args(lab, domain=domain, id='deep'))
+    assert result['changed'] is True and result['zone'] == lab['dns']['zone'], result
+    assert values(lab, '_mta-sts.' + domain) == ['v=STSv1; id=deep;']
+
+
+# -- tlsrpt_record
+
+def test_tlsrpt_create_change_absent_next_to_sts(lab, tmp_path):
+    domain = new_domain(lab)
+    name = '_smtp._tls.' + domain
+    _lab.dns_update(lab, name, 'TXT', [OTHER, 'v=STSv1; id=notours;'])
+    results, dummy = run(tmp_path, [
+        (TLSRPT, dns_args(lab, domain=domain, rua=['mailto:tlsrpt@' + domain])),
+        (TLSRPT, dns_args(lab, domain=domain, rua=['mailto:tlsrpt@' + domain])),
+        (TLSRPT, dns_args(lab, domain=domain, rua=['mailto:tlsrpt@' + domain, 'https://r.example.com/tlsrpt%3Bv=1'])),
+    ])
+    assert [r['changed'] for r in results] == [True, False, True], results
+    value = 'v=TLSRPTv1; rua=mailto:tlsrpt@%s,https://r.example.com/tlsrpt%%3Bv=1' % domain
+    assert results[2]['record'] == {'name': name, 'value': value, 'ttl': 3600}
+    assert values(lab, name) == sorted([OTHER, 'v=STSv1; id=notours;', value])
+    result = run1(tmp_path, TLSRPT, dns_args(lab, domain=domain, state='absent'))
+    assert result['changed'] is True
+    assert values(lab, name) == sorted([OTHER, 'v=STSv1; id=notours;'])
+
+
+def test_tlsrpt_long_value_is_split_into_strings(lab, tmp_path):
+    domain = new_domain(lab)
+    name = '_smtp._tls.' + domain
+    rua = ['mailto:tls-reports-%02d@%s' % (i, domain) for i in range(12)]
+    value = 'v=TLSRPTv1; rua=' + ','.join(rua)
+    assert len(value) > 255
+    results, dummy = run(tmp_path, [(TLSRPT, dns_args(lab, domain=domain, rua=rua)),
+                                    (TLSRPT, dns_args(lab, domain=domain, rua=rua))])
+    assert [r['changed'] for r in results] == [True, False], results
+    (strings,), dummy = txt(lab, name)
+    assert len(strings) == -(-len(value) // 255) and all(len(s) <= 255 for s in strings)
+    assert b''.join(strings).decode() == value
+
+
+# -- failures: a clear message, and the zone unchanged
+
+def test_parameter_errors_fail_before_any_network_io(lab, tmp_path):
+    dead = dns_args(lab, server='127.0.0.1', port=free_port())  # would be "connection refused"
+    results, dummy = run(tmp_path, [
+        (STS, dict(dead, domain='example.com', id='not-valid!')),
+        (TLSRPT, dict(dead, domain='example.com', rua=['mailto:a,b@example.com'])),
+        (STS, dict(dead, domain='example.com.', id='abc', ttl=-5)),
+        (STS, dict(dead, domain='example.com', id='abc', key_secret='not base64')),
+        (STS, {}),
+    ])
+    assert all(r['failed'] for r in results)
+    assert results[0]['msg'] == 'id: must be 1 to 32 letters and digits (RFC 8461 3.1)'
+    assert results[0]['invalid_options'] == ['id']
+    assert results[1]['msg'] == ("rua[0]: 'mailto:a,b@example.com' contains a comma; RFC 8460 3 wants it "
+                                 "percent-encoded (%2C)")
+    assert results[2]['invalid_options'] == ['domain', 'ttl']
+    assert 'ttl: must be a number of seconds from 0 to 2147483647' in results[2]['msg']
+    assert results[3]['msg'].startswith('key_secret: must be the base64 secret')
+    assert 'domain' in results[4]['msg'] and 'server' in results[4]['msg']
+
+
+@pytest.mark.parametrize('case', ['wrong-secret', 'unknown-key', 'not-allowed-zone', 'not-listening', 'timeout'])
+def test_failures_are_clear_and_change_nothing(lab, tmp_path, case):
+    domain = new_domain(lab)
+    zone = lab['dns']['zone']
+    d = lab['dns']
+    args = dns_args(lab, domain=domain, id='abc', timeout=2)
+    hang = None
+    if case == 'wrong-secret':
+        args['key_secret'] = base64.b64encode(b'x' * 32).decode()
+        expected = ('finding the zone of _mta-sts.%s: the server rejected the TSIG signature (BADSIG); key_secret is not '
+                    'the secret the server has for the key %s with algorithm hmac-sha256'
+                    % (domain, d['key_name'].rstrip('.')))
+    elif case == 'unknown-key':
+        args['key_name'] = 'no-such-key'
+        expected = ('finding the zone of _mta-sts.%s: the server does not know the TSIG key no-such-key with algorithm '
+                    'hmac-sha256 (BADKEY); key_name and key_algorithm must match a key in the server\'s '
+                    'configuration' % domain)
+    elif case == 'not-allowed-zone':
+        domain = 't%s.%s' % (secrets.token_hex(5), d['other_zone'])
+        zone = d['other_zone']
+        args['domain'] = domain
+        expected = ('updating zone %s: %s port %s refused the update (REFUSED): the key %s may not update it (see '
+                    'the zone\'s update-policy or allow-update), or the server is not its primary'
+                    % (zone, d['server'], d['port'], d['key_name'].rstrip('.')))
+    elif case == 'not-listening':
+        port = free_port()
+        args.update(server='127.0.0.1', port=port)
+        expected = ('finding the zone of _mta-sts.%s: connection refused by 127.0.0.1 port %d: no DNS server listens '
+                    'there; check server and port' % (domain, port))
+    else:
+        hang = socket.socket()
+        hang.bind(('127.0.0.1', 0))
+        hang.listen(8)  # the kernel accepts connections; nothing ever reads or answers
+        args.update(server='127.0.0.1', port=hang.getsockname()[1])
+        expected = ('finding the zone of _mta-sts.%s: no answer from 127.0.0.1 port %d within 2.0 seconds (timeout); '
+                    'check that server is the zone\'s primary and reachable over TCP, or raise timeout'
+                    % (domain, hang.getsockname()[1]))
+    before = serial(lab, zone)
+    try:
+        result = run1(tmp_path, STS, args)
+    finally:
+        if hang is not None:
+            hang.close()
+    assert result['failed'] is True
+    assert result['msg'] == expected
+    assert serial(lab, zone) == before
+    assert values(lab, '_mta-sts.' + domain) == []
+
+
+def test_the_secret_never_appears_in_output(lab, tmp_path):
+    secret = lab['dns']['key_secret']
+    wrong = base64.b64encode(b'wrong secret, but a secret too!!').decode()
+    domain = new_domain(lab)
+    results, proc = run(tmp_path, [
+        (STS, dns_args(lab, domain=domain, id='s1')),
+        (STS, dns_args(lab, domain=domain, id='s2', key_secret=wrong)),
+        (STS, dns_args(lab, domain=domain, id='s3', key_secret=None)),  # from MAILSEC_TSIG_SECRET
+        (STS, dns_args(lab, domain=domain, id='s4', key_secret='@@not base64 ' + secret)),
+    ], verbosity=3, env={'MAILSEC_TSIG_SECRET': secret})
+    assert [r.get('changed') for r in results[:1] + results[2:3]] == [True, True], results
+    assert results[1]['failed'] and 'BADSIG' in results[1]['msg']
+    assert results[3]['failed'] and results[3]['invalid_options'] == ['key_secret']
+    assert 'mailsec-lab-key' in proc.stdout  # the -vvv output is there, and shows the key name
+    for text in (proc.stdout, proc.stderr, json.dumps(results)):
+        assert secret not in text
+        assert wrong not in text
+    assert values(lab, '_mta-sts.' + domain) == ['v=STSv1; id=s3;']
+
+
+# -- at the _dns level: what only a test between read and write can show
+
+def updater(lab):
+    d = lab['dns']
+    key = _dns.make_key(d['key_name'], d['key_secret'], d['key_algorithm'])
+    return _dns.TxtUpdater(d['server'], port=d['port'], timeout=5, key=key)
+
+
+@pytest.mark.parametrize('before, theirs', [
+    ([], ['v=STSv1; id=theirs;']),                            # created meanwhile: "RRset does not exist" fails
+    (['v=STSv1; id=old;'], ['v=STSv1; id=theirs;']),          # changed meanwhile: the value-dependent one fails
+    (['v=STSv1; id=old;', OTHER], ['v=STSv1; id=old;']),      # someone removed the other string
+    (['v=STSv1; id=old;'], None),                             # someone deleted everything
+])
+def test_a_concurrent_change_is_reported_not_lost(lab, before, theirs):
+    name = '_mta-sts.' + new_domain(lab)
+    zone = lab['dns']['zone']
+    if before:
+        _lab.dns_update(lab, name, 'TXT', before)
+    with updater(lab) as ours:
+        changes = ours.plan([(name, 'v=STSv1', 'v=STSv1; id=mine;', 3600)])
+        assert changes[0].changed
+        if theirs is None:
+            _lab.dns_delete(lab, name, 'TXT')
+        else:
+            _lab.dns_update(lab, name, 'TXT', theirs)
+        written = values(lab, name)
+        with pytest.raises(_dns.ConcurrentChange) as caught:
+            ours.apply(zone, changes)
+    assert caught.value.names == [name]
+    assert caught.value.msg.startswith('updating zone %s: the TXT records at %s changed after they were read '
+                                       '(prerequisite failed: ' % (zone, name))
+    assert caught.value.msg.endswith('nothing was written. Run again to apply the change on top of the current '
+                                     'records')
+    assert values(lab, name) == written  # their change stands
+
+
+def test_many_names_in_one_update(lab):
+    zone = lab['dns']['zone']
+    domains = [new_domain(lab) for dummy in range(30)]
+    _lab.dns_update(lab, '_mta-sts.' + domains[0], 'TXT', [OTHER, 'v=STSv1; id=old;'])
+    wanted = [('_mta-sts.' + d, 'v=STSv1', 'v=STSv1; id=n%d;' % i, 600) for i, d in enumerate(domains)]
+    wanted += [('_smtp._tls.' + d, 'v=TLSRPTv1', 'v=TLSRPTv1; rua=mailto:r@' + d, 600) for d in domains]
+    before = serial(lab)
+    with updater(lab) as ours:
+        changes = ours.plan(wanted)
+        assert ours.apply(zone, changes) == 1  # one UPDATE message
+        assert all(not change.changed for change in ours.plan(wanted))
+    assert serial(lab) == before + 1
+    assert values(lab, '_mta-sts.' + domains[0]) == sorted([OTHER, 'v=STSv1; id=n0;'])
+    assert values(lab, '_smtp._tls.' + domains[29]) == ['v=TLSRPTv1; rua=mailto:r@' + domains[29]]
