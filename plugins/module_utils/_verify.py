@@ -1,0 +1,626 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A sender's-eye verification of MTA-STS domains: gather (network, concurrent), then evaluate (pure).
+
+This module is private to the mailsec.mta_sts collection; its interface may change without notice.
+
+``verify_domains()`` checks many domains with a bounded pool of domain workers; inside a domain,
+the lookups, the policy fetch and every MX address are probed concurrently on a second bounded
+pool (domain workers only wait on probe tasks, probe tasks never wait, so the pools cannot
+deadlock). ``gather()`` returns raw observations, ``ProbeError`` objects standing in for what
+failed; ``evaluate()`` turns them into the result dict without any I/O. No AnsibleModule here.
+
+Check names (the ``name`` of each entry in ``checks``) are stable identifiers:
+``dns`` a lookup failed; ``record`` the ``_mta-sts`` TXT; ``policy_fetch`` the HTTPS fetch;
+``policy`` the policy grammar; ``mx`` the MX RRset; ``mx_match`` an MX host against the policy's
+patterns; ``starttls`` STARTTLS and TLS version on an MX address; ``certificate`` that address's
+certificate; ``tlsrpt`` the ``_smtp._tls`` TXT; ``expect`` the live state against ``expect``.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import ipaddress
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils import _probe
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._findings import ERROR, WARNING
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import (
+    domain_error, matching_pattern, normalize_host, pattern_error,
+)
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._policy import MAX_AGE_MAX, MODES, parse as parse_policy
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._probe import ProbeError
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._records import (
+    STS_PREFIX, TLSRPT_PREFIX, TLSRPT_VERSION, has_version, join_strings, record_name,
+    select_sts, select_tlsrpt, sts_id_error, uri_error,
+)
+
+OK = 'ok'
+CHECK_GROUPS = ('record', 'policy', 'mx', 'starttls', 'tlsrpt')
+CHECK_NAMES = ('dns', 'record', 'policy_fetch', 'policy', 'mx', 'mx_match', 'starttls', 'certificate',
+               'tlsrpt', 'expect')
+# Which check names each group of the ``checks`` option reports.
+GROUP_NAMES = {
+    'record': ('record',),
+    'policy': ('policy_fetch', 'policy'),
+    'mx': ('mx', 'mx_match'),
+    'starttls': ('starttls', 'certificate'),
+    'tlsrpt': ('tlsrpt',),
+}
+# Findings that make an enforcing sender refuse to deliver to a host.
+DELIVERY_CHECKS = ('mx', 'mx_match', 'starttls', 'certificate')
+FAIL_ON = ('error', 'warning', 'never')
+EXPECT_KEYS = ('id', 'mode', 'mx', 'max_age', 'rua')
+EXPIRY_WARNING_DAYS = 14
+DEFAULT_WORKERS = 4
+DEFAULT_PROBE_WORKERS = 16
+DEFAULTS = {
+    'nameservers': None, 'dns_port': 53, 'ca_path': None, 'timeout': 10.0, 'smtp_port': _probe.SMTP_PORT,
+    'checks': list(CHECK_GROUPS), 'expect': None, 'https_port': _probe.HTTPS_PORT, 'ehlo_name': None,
+}
+
+
+def argument_spec():
+    """The mta_sts_verify options; DOCUMENTATION in plugins/modules/mta_sts_verify.py mirrors it."""
+    return dict(
+        domain=dict(type='str', required=True),
+        nameservers=dict(type='list', elements='str'),
+        dns_port=dict(type='int', default=53),
+        ca_path=dict(type='path'),
+        timeout=dict(type='float', default=10.0),
+        smtp_port=dict(type='int', default=_probe.SMTP_PORT),
+        checks=dict(type='list', elements='str', choices=list(CHECK_GROUPS), default=list(CHECK_GROUPS)),
+        expect=dict(type='dict', options=dict(
+            id=dict(type='str'),
+            mode=dict(type='str', choices=list(MODES)),
+            mx=dict(type='list', elements='str'),
+            max_age=dict(type='int'),
+            rua=dict(type='list', elements='str'),
+        )),
+        fail_on=dict(type='str', default='error', choices=list(FAIL_ON)),
+    )
+
+
+def settings(**options):
+    """The verification options with defaults filled in (keys as in ``DEFAULTS``)."""
+    result = dict(DEFAULTS)
+    result.update((key, value) for key, value in options.items() if value is not None)
+    result['checks'] = list(result['checks'])
+    return result
+
+
+def validate(domains, options):
+    """``[(option, message)]`` for values that break a rule; checked before any I/O."""
+    problems = []
+    for domain in domains:
+        error = domain_error(domain) if isinstance(domain, str) else 'must be a string'
+        if error is not None:
+            problems.append(('domain', 'domain %r %s; give the mail domain as a host name in A-labels' % (domain, error)))
+    for server in options.get('nameservers') or []:
+        try:
+            ipaddress.ip_address(server)
+        except ValueError:
+            problems.append(('nameservers', 'nameservers entry %r is not an IP address; give the addresses of '
+                                            'the DNS servers to ask' % (server,)))
+    for option in ('dns_port', 'smtp_port', 'https_port'):
+        value = options.get(option)
+        if value is not None and not 1 <= value <= 65535:
+            problems.append((option, '%s must be a port number from 1 to 65535, got %r' % (option, value)))
+    timeout = options.get('timeout')
+    if timeout is not None and not timeout > 0:
+        problems.append(('timeout', 'timeout must be a positive number of seconds, got %r' % (timeout,)))
+    ca_path = options.get('ca_path')
+    if ca_path and not os.access(ca_path, os.R_OK):
+        problems.append(('ca_path', 'ca_path %s is not a readable file; give a PEM bundle of trusted roots' % ca_path))
+    unknown = [group for group in options.get('checks') or [] if group not in CHECK_GROUPS]
+    if unknown:
+        problems.append(('checks', 'checks %s unknown; choose from %s' % (', '.join(unknown), ', '.join(CHECK_GROUPS))))
+    problems.extend(_validate_expect(options.get('expect') or {}))
+    return problems
+
+
+def _validate_expect(expect):
+    problems = []
+    if expect.get('id') is not None and sts_id_error(expect['id']):
+        problems.append(('expect', 'expect.id %r %s' % (expect['id'], sts_id_error(expect['id']))))
+    if expect.get('mode') is not None and expect['mode'] not in MODES:
+        problems.append(('expect', 'expect.mode must be one of %s, got %r' % (', '.join(MODES), expect['mode'])))
+    for pattern in expect.get('mx') or []:
+        if pattern_error(pattern):
+            problems.append(('expect', 'expect.mx entry %r %s' % (pattern, pattern_error(pattern))))
+    max_age = expect.get('max_age')
+    if max_age is not None and not 0 <= max_age <= MAX_AGE_MAX:
+        problems.append(('expect', 'expect.max_age must be 0 to %d, got %r' % (MAX_AGE_MAX, max_age)))
+    for uri in expect.get('rua') or []:
+        if uri_error(uri):
+            problems.append(('expect', 'expect.rua entry %r %s' % (uri, uri_error(uri))))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Gather: the network part
+
+def _attempt(function, *args):
+    """``function(*args)``, or the ProbeError it raised."""
+    try:
+        return function(*args)
+    except ProbeError as exc:
+        return exc
+
+
+def _needs(options):
+    checks = set(options['checks'])
+    expect = dict((key, value) for key, value in (options.get('expect') or {}).items() if value is not None)
+    return {
+        'record': 'record' in checks or 'id' in expect,
+        'tlsrpt': 'tlsrpt' in checks or 'rua' in expect,
+        'policy': bool(checks & set(('policy', 'mx', 'starttls'))) or bool(set(expect) & set(('mode', 'mx', 'max_age'))),
+        'mx': bool(checks & set(('mx', 'starttls'))),
+        'starttls': 'starttls' in checks,
+    }
+
+
+def _fetch(probes, resolver, context, domain, options):
+    """Resolve mta-sts.<domain> and fetch the policy, trying the next address when one refuses."""
+    addresses = _attempt(probes.lookup_addresses, resolver, probes.policy_host(domain))
+    fetched = {'addresses': addresses, 'response': None}
+    if isinstance(addresses, ProbeError):
+        return fetched
+    for index, address in enumerate(addresses):
+        fetched['response'] = _attempt(probes.fetch_policy, domain, address, context, options['timeout'],
+                                       options['https_port'])
+        response = fetched['response']
+        if not (isinstance(response, ProbeError) and response.kind == 'connect' and index + 1 < len(addresses)):
+            break
+    return fetched
+
+
+def gather(domain, options, pool, probes=_probe, resolver=None, context=None):
+    """Everything a sender would look at for ``domain``, probed concurrently on ``pool``.
+
+    Returns a dict of observations (``sts_txt``, ``tlsrpt_txt``, ``fetch``, ``mx``,
+    ``mx_addresses``, ``smtp``); a failed probe is stored as its ProbeError.
+    """
+    options = settings(**options)
+    needs = _needs(options)
+    if resolver is None:
+        resolver = probes.make_resolver(options['nameservers'], options['dns_port'], options['timeout'])
+    if context is None:
+        context = probes.tls_context(options['ca_path'])
+    futures = {}
+    if needs['record']:
+        futures['sts_txt'] = pool.submit(_attempt, probes.lookup_txt, resolver, record_name(STS_PREFIX, domain))
+    if needs['tlsrpt']:
+        futures['tlsrpt_txt'] = pool.submit(_attempt, probes.lookup_txt, resolver,
+                                            record_name(TLSRPT_PREFIX, domain))
+    if needs['policy']:
+        futures['fetch'] = pool.submit(_fetch, probes, resolver, context, domain, options)
+    observations = {}
+    if needs['mx']:
+        observations.update(_gather_mx(domain, options, pool, probes, resolver, context, needs['starttls']))
+    for key, future in futures.items():
+        observations[key] = future.result()
+    return observations
+
+
+def _gather_mx(domain, options, pool, probes, resolver, context, starttls):
+    mx = _attempt(probes.lookup_mx, resolver, domain)
+    observations = {'mx': mx, 'mx_addresses': {}, 'smtp': {}}
+    if isinstance(mx, ProbeError):
+        return observations
+    hosts = []
+    for dummy, host in mx:
+        if host and host not in hosts:
+            hosts.append(host)
+    resolving = dict((host, pool.submit(_attempt, probes.lookup_addresses, resolver, host)) for host in hosts)
+    probing = {}
+    for host in hosts:
+        addresses = observations['mx_addresses'][host] = resolving[host].result()
+        if starttls and not isinstance(addresses, ProbeError):
+            for address in addresses:
+                probing[(host, address)] = pool.submit(
+                    probes.probe_smtp, host, address, context, options['timeout'], options['smtp_port'],
+                    options['ehlo_name'])
+    for key, future in probing.items():
+        observations['smtp'][key] = future.result()
+    return observations
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluate: pure
+
+class _Report(object):
+    """The ``checks`` list being built."""
+
+    def __init__(self):
+        self.checks = []
+
+    def add(self, name, status, msg, host=None):
+        entry = {'name': name, 'status': status, 'msg': msg}
+        if host is not None:
+            entry['host'] = host
+        self.checks.append(entry)
+
+    def statuses(self):
+        return set(entry['status'] for entry in self.checks)
+
+
+def _dns_failure(report, error, host=None):
+    report.add('dns', ERROR, error.msg, host=host)
+
+
+def _evaluate_record(report, domain, records):
+    name = record_name(STS_PREFIX, domain)
+    if isinstance(records, ProbeError):
+        _dns_failure(report, records)
+        return {'id': None}
+    record, findings = select_sts(records)
+    for finding in findings:
+        report.add('record', finding.severity, '%s: %s' % (name, finding.msg))
+    if record is not None and not findings:
+        ours = [strings for strings in records if has_version(join_strings(strings), 'v=STSv1')]
+        joined = ' (joined from %d strings)' % len(ours[0]) if len(ours[0]) > 1 else ''
+        report.add('record', OK, '%s: one v=STSv1 record, id=%s%s' % (name, record['id'], joined))
+    return {'id': record['id'] if record else None}
+
+
+def fetch_findings(domain, response):
+    """``[(status, msg)]`` for one HTTPS response dict from ``_probe.fetch_policy`` (pure)."""
+    url = _probe.policy_url(domain)
+    where = '%s (%s)' % (url, response['address'])
+    status = response['status']
+    if 300 <= status < 400:
+        location = response.get('location')
+        return [(ERROR, '%s answered %d redirecting to %s; RFC 8461 3.3 forbids following redirects, so '
+                        'senders get no policy: serve the policy itself with status 200'
+                 % (where, status, location or '(no Location header)'))]
+    if status != 200:
+        return [(ERROR, '%s answered %d %s; RFC 8461 3.3 wants status 200, senders get no policy'
+                 % (where, status, response.get('reason') or ''))]
+    found = []
+    content_type = response.get('content_type')
+    media_type, dummy, parameters = (content_type or '').partition(';')
+    media_type = media_type.strip().lower()
+    if media_type != 'text/plain':
+        found.append((ERROR, 'policy served as %s; RFC 8461 3.3 wants text/plain (at %s)'
+                      % (media_type or 'no Content-Type', where)))
+    for parameter in parameters.split(';'):
+        key, dummy, value = parameter.partition('=')
+        charset = value.strip().strip('"').lower()
+        if key.strip().lower() == 'charset' and charset not in ('utf-8', 'utf8', 'us-ascii'):
+            found.append((WARNING, 'policy served with charset=%s; RFC 8461 3.2 policies are UTF-8 (at %s)'
+                          % (charset, where)))
+    if response.get('too_large'):
+        if response.get('length'):
+            seen = 'it declares Content-Length %d' % response['length']
+        else:
+            seen = 'reading stopped there'
+        found.append((ERROR, '%s: the body is larger than %d bytes (%s); senders stop reading at 64 KiB and '
+                             'get no policy (RFC 8461 3.3 bounds the fetch); keep the policy small'
+                      % (where, _probe.MAX_POLICY_BYTES, seen)))
+    days = response.get('cert_days_left')
+    if days is not None and days < EXPIRY_WARNING_DAYS:
+        found.append((WARNING, 'the certificate of %s expires in %d day(s) (%s); once it has, senders cannot '
+                               'fetch the policy (RFC 8461 3.3)'
+                      % (_probe.policy_host(domain), days, response.get('cert_not_after'))))
+    return found
+
+
+_FETCH_HINTS = {
+    'name': 'RFC 8461 3.3 wants a certificate that names %s',
+    'expired': 'RFC 8461 3.3 wants a certificate for %s that is in date',
+    'not_yet_valid': 'RFC 8461 3.3 wants a certificate for %s that is in date',
+    'untrusted': 'RFC 8461 3.3 wants a certificate for %s that chains to a root the sender trusts',
+    'certificate': 'RFC 8461 3.3 wants a valid certificate for %s',
+    'tls': 'RFC 8461 3.3 wants HTTPS with TLS 1.2 or newer on %s',
+    'timeout': 'senders give up as well; serve the policy promptly from %s',
+    'connect': 'RFC 8461 3.3 fetches the policy over HTTPS from %s',
+    'http': 'RFC 8461 3.3 wants a plain HTTP/1.1 response from %s',
+}
+
+
+def _evaluate_fetch(report, domain, fetched):
+    """Report the fetch; return the body a sender would parse, or None."""
+    host = _probe.policy_host(domain)
+    url = _probe.policy_url(domain)
+    addresses = fetched['addresses']
+    if isinstance(addresses, ProbeError):
+        _dns_failure(report, addresses, host=host)
+        return None
+    if not addresses:
+        report.add('policy_fetch', ERROR, '%s has no A or AAAA record; RFC 8461 3.3 fetches the policy from %s'
+                   % (host, url), host=host)
+        return None
+    response = fetched['response']
+    if isinstance(response, ProbeError):
+        kind = getattr(response, 'cert_problem', None) or response.kind
+        hint = _FETCH_HINTS.get(kind, _FETCH_HINTS.get(response.kind, 'RFC 8461 3.3 fetches the policy from %s')) % host
+        report.add('policy_fetch', ERROR, '%s: %s; %s' % (url, response.msg, hint), host=host)
+        return None
+    found = fetch_findings(domain, response)
+    for status, msg in found:
+        report.add('policy_fetch', status, msg, host=host)
+    if any(status == ERROR for status, dummy in found) or response['body'] is None:
+        return None
+    if not found:
+        report.add('policy_fetch', OK, '%s (%s) served %d bytes of text/plain over %s'
+                   % (url, response['address'], len(response['body']), response.get('tls_version')), host=host)
+    return response['body']
+
+
+def _evaluate_policy(report, body):
+    """Parse the body; returns ``(policy result, usable)``."""
+    if body is None:
+        return {'version': None, 'mode': None, 'max_age': None, 'mx': []}, False
+    parsed, findings = parse_policy(body)
+    for finding in findings:
+        report.add('policy', finding.severity, finding.msg)
+    usable = not any(finding.severity == ERROR for finding in findings)
+    if usable and not findings:
+        report.add('policy', OK, 'valid STSv1 policy: mode %s, max_age %s, mx %s'
+                   % (parsed['mode'], parsed['max_age'], ', '.join(parsed['mx'])))
+    policy = dict((key, parsed[key]) for key in ('version', 'mode', 'max_age', 'mx'))
+    return policy, usable
+
+
+def _evaluate_mx_rrset(report, domain, mx):
+    """Report the MX RRset; return the host list ``[(preference, name)]`` to check."""
+    if isinstance(mx, ProbeError):
+        _dns_failure(report, mx)
+        return []
+    if not mx:
+        report.add('mx', ERROR, '%s has no MX record; MTA-STS (RFC 8461 4.1) checks the MX hosts of the domain, '
+                                'publish them' % domain)
+        return []
+    if any(host == '' for dummy, host in mx):
+        report.add('mx', ERROR, '%s publishes a null MX (RFC 7505): it accepts no mail, so an MTA-STS policy '
+                                'protects nothing' % domain)
+    hosts = [(preference, host) for preference, host in mx if host]
+    if hosts:
+        report.add('mx', OK, '%s has MX %s' % (domain, ', '.join('%d %s' % item for item in hosts)))
+    return hosts
+
+
+def _wildcard_hint(patterns, host):
+    for pattern in patterns:
+        if pattern.startswith('*.') and normalize_host(host).endswith(pattern[1:].lower()):
+            return ' (%s covers exactly one label left of %s, not %s)' % (pattern, pattern[2:], host)
+    return ''
+
+
+def _evaluate_mx_match(report, host, policy):
+    pattern = matching_pattern(policy['mx'], host)
+    if pattern is not None:
+        report.add('mx_match', OK, 'MX host %s matches the policy pattern %s' % (host, pattern), host=host)
+        return True
+    report.add('mx_match', ERROR, 'MX host %s matches none of the policy mx patterns (%s)%s; RFC 8461 4.1 has '
+                                  'senders refuse an MX host no pattern matches'
+               % (host, ', '.join(policy['mx']), _wildcard_hint(policy['mx'], host)), host=host)
+    return False
+
+
+_CERT_HINTS = {
+    'name': 'RFC 8461 4.2 wants a certificate naming the MX host (a wildcard only as the whole left-most label)',
+    'expired': 'RFC 8461 4.2 wants a certificate that is in date',
+    'not_yet_valid': 'RFC 8461 4.2 wants a certificate that is in date',
+    'untrusted': 'RFC 8461 4.2 wants a chain to a root the sender trusts',
+    'other': 'RFC 8461 4.2 wants a valid PKIX certificate for the MX host',
+}
+
+
+def _evaluate_smtp(report, host, probe):
+    """Report one MX address; returns the error text for mx_hosts, or None."""
+    where = '%s (%s)' % (host, probe['address'])
+    kind = probe['error_kind']
+    if kind is None and probe['starttls'] is False:
+        msg = ('%s does not offer STARTTLS in its EHLO reply; RFC 8461 4 wants STARTTLS with a valid '
+               'certificate on every MX host' % where)
+        report.add('starttls', ERROR, msg, host=host)
+        return msg
+    if kind in ('timeout', 'connect', 'smtp'):
+        msg = '%s: %s; senders cannot check STARTTLS there' % (where, probe['error'])
+        report.add('starttls', ERROR, msg, host=host)
+        return msg
+    if kind == 'tls':
+        msg = '%s offers STARTTLS but %s; RFC 8461 4.2 wants TLS 1.2 or newer with a valid certificate' % (
+            where, probe['error'])
+        report.add('starttls', ERROR, msg, host=host)
+        return msg
+    report.add('starttls', OK, '%s offers STARTTLS, negotiated %s' % (where, probe['tls_version']), host=host)
+    if kind == 'certificate':
+        names = ' (it names %s)' % ', '.join(probe['cert_names']) if probe.get('cert_names') else ''
+        msg = '%s: %s%s; %s' % (where, probe['error'], names, _CERT_HINTS.get(probe.get('cert_problem'),
+                                                                              _CERT_HINTS['other']))
+        report.add('certificate', ERROR, msg, host=host)
+        return msg
+    days = probe.get('cert_days_left')
+    if days is not None and days < EXPIRY_WARNING_DAYS:
+        report.add('certificate', WARNING, '%s: the certificate expires in %d day(s) (%s); renew it, RFC 8461 4.2 '
+                                           'wants a certificate in date' % (where, days, probe['cert_not_after']),
+                   host=host)
+    else:
+        report.add('certificate', OK, '%s: the certificate is valid for %s until %s (%s days left)'
+                   % (where, host, probe['cert_not_after'], days), host=host)
+    return None
+
+
+def _evaluate_mx_hosts(report, hosts, observations, policy, usable):
+    """The mx_match, starttls and certificate checks; returns the ``mx_hosts`` list."""
+    mx_hosts = []
+    addresses_by_host = observations.get('mx_addresses', {})
+    smtp = observations.get('smtp', {})
+    for preference, host in hosts:
+        entry = {'name': host, 'preference': preference, 'addresses': [], 'matches_policy': None,
+                 'starttls': None, 'tls_version': None, 'cert_not_after': None, 'error': None}
+        if usable:
+            entry['matches_policy'] = _evaluate_mx_match(report, host, policy)
+        addresses = addresses_by_host.get(host)
+        errors = []
+        if isinstance(addresses, ProbeError):
+            _dns_failure(report, addresses, host=host)
+            errors.append(addresses.msg)
+        elif addresses is not None:
+            entry['addresses'] = list(addresses)
+            if not addresses:
+                msg = 'MX host %s has no A or AAAA record; senders cannot deliver to it' % host
+                report.add('starttls', ERROR, msg, host=host)
+                errors.append(msg)
+        probes = [smtp[(host, address)] for address in entry['addresses'] if (host, address) in smtp]
+        for probe in probes:
+            error = _evaluate_smtp(report, host, probe)
+            if error:
+                errors.append(error)
+        if probes:
+            entry['starttls'] = all(probe['starttls'] for probe in probes)
+            entry['tls_version'] = next((p['tls_version'] for p in probes if p['tls_version']), None)
+            entry['cert_not_after'] = next((p['cert_not_after'] for p in probes if p['cert_not_after']), None)
+        entry['error'] = '; '.join(errors) or None
+        mx_hosts.append(entry)
+    return mx_hosts
+
+
+def _evaluate_tlsrpt(report, domain, records):
+    name = record_name(TLSRPT_PREFIX, domain)
+    if isinstance(records, ProbeError):
+        _dns_failure(report, records)
+        return {'rua': None}
+    if not any(has_version(join_strings(strings), TLSRPT_VERSION) for strings in records):
+        report.add('tlsrpt', WARNING, '%s: no v=TLSRPTv1 record, so senders cannot report TLS failures to you; '
+                                      'RFC 8460 3 describes the record' % name)
+        return {'rua': None}
+    record, findings = select_tlsrpt(records)
+    for finding in findings:
+        report.add('tlsrpt', finding.severity, '%s: %s' % (name, finding.msg))
+    if record is not None and not findings:
+        report.add('tlsrpt', OK, '%s: one v=TLSRPTv1 record, rua=%s' % (name, ','.join(record['rua'])))
+    return {'rua': record['rua'] if record else None}
+
+
+def _same(key, wanted, live):
+    if key in ('mx', 'rua'):
+        if live is None:
+            return False
+        return sorted(set(item.lower() for item in wanted)) == sorted(set(item.lower() for item in live))
+    return wanted == live
+
+
+def _evaluate_expect(report, expect, live):
+    compared = []
+    for key in EXPECT_KEYS:
+        wanted = expect.get(key)
+        if wanted is None:
+            continue
+        compared.append(key)
+        value = live[key]
+        if value is None or value == []:
+            report.add('expect', ERROR, 'expected %s %s, but the live domain has none (see the other checks)'
+                       % (key, _show(wanted)))
+        elif not _same(key, wanted, value):
+            report.add('expect', ERROR, 'expected %s %s, the live domain has %s' % (key, _show(wanted), _show(value)))
+    if compared and not any(entry['name'] == 'expect' for entry in report.checks):
+        report.add('expect', OK, 'the live %s match expect' % ', '.join(compared))
+
+
+def _show(value):
+    return ', '.join(str(item) for item in value) if isinstance(value, list) else str(value)
+
+
+def _soften_for_mode(report, mode):
+    """In testing (and none) mode, delivery-blocking findings are warnings that say why."""
+    if mode not in ('testing', 'none'):
+        return
+    if mode == 'testing':
+        note = ('; the policy is in mode testing, so senders deliver anyway and report it '
+                '(under mode enforce they would not deliver to this host)')
+    else:
+        note = '; the policy is in mode none, so senders ignore it (under mode enforce this would block delivery)'
+    for entry in report.checks:
+        if entry['name'] in DELIVERY_CHECKS and entry['status'] == ERROR:
+            entry['status'] = WARNING
+            entry['msg'] += note
+
+
+def evaluate(domain, observations, options):
+    """The verification result for ``domain`` from ``gather()``'s observations; no I/O."""
+    options = settings(**options)
+    report = _Report()
+    result = {'domain': domain, 'record': {'id': None},
+              'policy': {'version': None, 'mode': None, 'max_age': None, 'mx': []},
+              'tlsrpt': {'rua': None}, 'mx_hosts': []}
+    if 'sts_txt' in observations:
+        result['record'] = _evaluate_record(report, domain, observations['sts_txt'])
+    usable = False
+    if 'fetch' in observations:
+        body = _evaluate_fetch(report, domain, observations['fetch'])
+        result['policy'], usable = _evaluate_policy(report, body)
+    if 'mx' in observations:
+        hosts = _evaluate_mx_rrset(report, domain, observations['mx'])
+        result['mx_hosts'] = _evaluate_mx_hosts(report, hosts, observations, result['policy'], usable)
+        _soften_for_mode(report, result['policy']['mode'] if usable else None)
+    if 'tlsrpt_txt' in observations:
+        result['tlsrpt'] = _evaluate_tlsrpt(report, domain, observations['tlsrpt_txt'])
+    wanted = set(name for group in options['checks'] for name in GROUP_NAMES[group]) | set(('dns', 'expect'))
+    report.checks = [entry for entry in report.checks if entry['name'] in wanted]
+    expect = dict((key, value) for key, value in (options.get('expect') or {}).items() if value is not None)
+    if expect:
+        live = dict(result['policy'], id=result['record']['id'], rua=result['tlsrpt']['rua'])
+        _evaluate_expect(report, expect, live)
+    result['checks'] = report.checks
+    result['passed'] = ERROR not in report.statuses()
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# The entry points
+
+def verify_domain(domain, options, pool=None, probes=_probe, resolver=None, context=None):
+    """Verify one domain; probes run concurrently on ``pool`` (a private one when None)."""
+    if pool is None:
+        with ThreadPoolExecutor(max_workers=DEFAULT_PROBE_WORKERS) as own_pool:
+            return verify_domain(domain, options, own_pool, probes, resolver, context)
+    domain = normalize_host(domain)
+    return evaluate(domain, gather(domain, options, pool, probes, resolver, context), options)
+
+
+def verify_domains(domains, options, workers=DEFAULT_WORKERS, probe_workers=DEFAULT_PROBE_WORKERS, probes=_probe):
+    """Verify many domains, at most ``workers`` at a time; results in the order of ``domains``.
+
+    All probes of all domains share one pool of ``probe_workers`` threads, so the number of
+    simultaneous connections stays bounded however many domains and MX hosts there are.
+    """
+    options = settings(**options)
+    resolver = probes.make_resolver(options['nameservers'], options['dns_port'], options['timeout'])
+    context = probes.tls_context(options['ca_path'])
+    with ThreadPoolExecutor(max_workers=max(1, probe_workers)) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(domains) or 1))) as domain_pool:
+            futures = [domain_pool.submit(verify_domain, domain, options, pool, probes, resolver, context)
+                       for domain in domains]
+            return [future.result() for future in futures]
+
+
+def fails(result, fail_on):
+    """Whether ``result`` reaches ``fail_on`` (error, warning or never)."""
+    statuses = set(entry['status'] for entry in result['checks'])
+    if fail_on == 'never':
+        return False
+    if fail_on == 'warning':
+        return bool(statuses & set((ERROR, WARNING)))
+    return ERROR in statuses
+
+
+def summary(result, fail_on='error'):
+    """One sentence for ``msg``: the findings that made the result fail, or the counts."""
+    counts = dict((status, 0) for status in (OK, WARNING, ERROR))
+    for entry in result['checks']:
+        counts[entry['status']] += 1
+    if fails(result, fail_on):
+        levels = (ERROR,) if counts[ERROR] else (WARNING,)
+        found = ['%s: %s' % (entry['name'], entry['msg']) for entry in result['checks'] if entry['status'] in levels]
+        return '%s fails MTA-STS verification (%d error(s), %d warning(s)): %s' % (
+            result['domain'], counts[ERROR], counts[WARNING], ' | '.join(found))
+    return '%s: %d check(s) ok, %d warning(s), %d error(s)' % (
+        result['domain'], counts[OK], counts[WARNING], counts[ERROR])

@@ -1,0 +1,329 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: mta_sts_verify
+short_description: Check a live MTA-STS (RFC 8461) and TLSRPT (RFC 8460) deployment the way a sender does
+version_added: 0.1.0
+description:
+  - Looks at a mail domain the way a compliant sending MTA does and reports every check, not only the first failure.
+  - The C(_mta-sts) TXT record (exactly one valid C(v=STSv1) record, CNAME followed, strings joined).
+  - The policy fetch from C(https://mta-sts.<domain>/.well-known/mta-sts.txt), connected by IP address with SNI and a
+    certificate check for that name; status 200 only, redirects never followed, media type C(text/plain), at most
+    64 KiB read, and one total deadline (O(timeout)) for connect, handshake, headers and body, so a server that drips
+    a byte a second cannot hold the check.
+  - The policy grammar, with the same parser as M(mailsec.mta_sts.mta_sts_policy).
+  - Each MX host, through the same resolver; its name must match a policy C(mx) pattern; on O(smtp_port) it must
+    offer STARTTLS, negotiate TLS 1.2 or newer and present a certificate that chains to a trusted root, is in date
+    (a warning under 14 days before expiry) and names the MX host. MX hosts and their addresses are probed
+    concurrently, so five slow MX hosts take about as long as one.
+  - The C(_smtp._tls) TLSRPT record.
+  - In policy mode V(testing) (or V(none)), MX, STARTTLS and certificate findings that would block delivery under
+    V(enforce) are reported as warnings that say so.
+  - Never changes anything.
+author:
+  - mailsec.mta_sts contributors (@mailsec)
+extends_documentation_fragment:
+  - mailsec.mta_sts.attributes
+  - mailsec.mta_sts.attributes.INFO_MODULE
+options:
+  domain:
+    description:
+      - The mail domain (the part after C(@)), in A-label form.
+    type: str
+    required: true
+  nameservers:
+    description:
+      - IP addresses of the DNS servers to ask for every name (C(_mta-sts), C(mta-sts.<domain>), MX hosts and their
+        addresses, C(_smtp._tls)), so a lab or a zone that is not public yet can be checked.
+      - By default the system resolver is used.
+    type: list
+    elements: str
+  dns_port:
+    description: The port of the DNS servers.
+    type: int
+    default: 53
+  ca_path:
+    description:
+      - A PEM bundle of the root certificates to trust, for the policy host and the MX hosts.
+      - By default the system trust store is used.
+    type: path
+  timeout:
+    description:
+      - The total deadline, in seconds, of each network operation (one DNS lookup, one HTTPS fetch, one SMTP
+        exchange with one MX address), not a per-read timeout.
+    type: float
+    default: 10
+  smtp_port:
+    description: The port on which MX hosts are checked for STARTTLS.
+    type: int
+    default: 25
+  checks:
+    description:
+      - Which checks to report. V(record) is the C(_mta-sts) TXT; V(policy) the fetch and the policy grammar; V(mx)
+        the MX RRset and each host against the policy patterns; V(starttls) STARTTLS, TLS version and certificate
+        of each MX address; V(tlsrpt) the C(_smtp._tls) TXT.
+      - What a selected check depends on is still looked up (for example the policy for V(mx)), but only reported
+        through the selected checks.
+    type: list
+    elements: str
+    choices: [record, policy, mx, starttls, tlsrpt]
+    default: [record, policy, mx, starttls, tlsrpt]
+  expect:
+    description:
+      - Values the live domain must have; each one set is compared and a difference is an error
+        (check name V(expect)). Used by the role after publishing.
+    type: dict
+    suboptions:
+      id:
+        description: The id in the C(_mta-sts) record.
+        type: str
+      mode:
+        description: The policy mode.
+        type: str
+        choices: [enforce, testing, none]
+      mx:
+        description: The policy mx patterns (compared as a set, ignoring case).
+        type: list
+        elements: str
+      max_age:
+        description: The policy max_age, in seconds.
+        type: int
+      rua:
+        description: The TLSRPT report URIs (compared as a set).
+        type: list
+        elements: str
+  fail_on:
+    description:
+      - V(error) fails the task when any check is an error; V(warning) when any is an error or a warning;
+        V(never) only reports (use RV(passed)).
+    type: str
+    choices: [error, warning, never]
+    default: error
+requirements:
+  - dnspython >= 2.2
+notes:
+  - Every host name is resolved through O(nameservers) and connected by address, with SNI and certificate checks
+    for the name, exactly as a sender that trusts O(ca_path) would.
+seealso:
+  - module: mailsec.mta_sts.mta_sts_policy
+  - name: RFC 8461, SMTP MTA Strict Transport Security
+    description: Sections 3 (policy discovery and fetch) and 4 (MX and certificate validation).
+    link: https://www.rfc-editor.org/rfc/rfc8461
+  - name: RFC 8460, SMTP TLS Reporting
+    description: Section 3 defines the C(_smtp._tls) record.
+    link: https://www.rfc-editor.org/rfc/rfc8460#section-3
+'''
+
+EXAMPLES = r'''
+- name: Check example.com as a sender on the internet would
+  mailsec.mta_sts.mta_sts_verify:
+    domain: example.com
+  register: mta_sts
+
+- name: Check a zone that is not public yet, against a private CA, without failing the play
+  mailsec.mta_sts.mta_sts_verify:
+    domain: example.com
+    nameservers: [192.0.2.53]
+    ca_path: /etc/ssl/private-ca.pem
+    timeout: 5
+    fail_on: never
+  register: mta_sts
+
+- name: Show what is wrong
+  ansible.builtin.debug:
+    msg: "{{ mta_sts.checks | selectattr('status', 'ne', 'ok') | map(attribute='msg') | list }}"
+
+- name: After publishing, insist that the live state is what was published
+  mailsec.mta_sts.mta_sts_verify:
+    domain: example.com
+    expect:
+      id: "{{ policy.policy_id }}"
+      mode: enforce
+      mx: [mail.example.com]
+      max_age: 604800
+      rua: ["mailto:tlsrpt@example.com"]
+'''
+
+RETURN = r'''
+domain:
+  description: The domain checked, in lower case.
+  returned: always
+  type: str
+  sample: example.com
+passed:
+  description: Whether no check is an error (warnings alone still pass).
+  returned: always
+  type: bool
+  sample: true
+checks:
+  description:
+    - Every check made, in order, one entry per finding (an MX host with two addresses has two
+      V(starttls) entries).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description:
+        - A stable identifier of the check.
+        - V(dns) a lookup failed (timeout, SERVFAIL, REFUSED); V(record) the C(_mta-sts) TXT record;
+          V(policy_fetch) the HTTPS fetch of the policy; V(policy) the policy grammar; V(mx) the MX RRset;
+          V(mx_match) an MX host against the policy mx patterns; V(starttls) STARTTLS and the TLS version on an
+          MX address; V(certificate) the certificate of an MX address; V(tlsrpt) the C(_smtp._tls) TXT record;
+          V(expect) the live state against O(expect).
+      type: str
+      returned: always
+      sample: policy_fetch
+    status:
+      description: V(ok), V(warning) or V(error).
+      type: str
+      returned: always
+      sample: error
+    msg:
+      description: What was seen and what the RFC wants.
+      type: str
+      returned: always
+      sample: policy served as text/html; RFC 8461 3.3 wants text/plain (at https://mta-sts.example.com/.well-known/mta-sts.txt (192.0.2.80))
+    host:
+      description: The host the check is about (C(mta-sts.<domain>) or an MX host).
+      type: str
+      returned: when the check is about one host
+      sample: mail.example.com
+record:
+  description: The C(_mta-sts) record as a sender reads it.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The policy id; V(null) when there is no valid record.
+      type: str
+      returned: always
+      sample: 20261128T120000
+policy:
+  description: The fetched policy as a sender parses it; fields that are missing or invalid are V(null).
+  returned: always
+  type: dict
+  contains:
+    version:
+      description: V(STSv1).
+      type: str
+      returned: always
+      sample: STSv1
+    mode:
+      description: V(enforce), V(testing) or V(none).
+      type: str
+      returned: always
+      sample: enforce
+    max_age:
+      description: Seconds senders may cache the policy.
+      type: int
+      returned: always
+      sample: 604800
+    mx:
+      description: The valid mx patterns, in file order.
+      type: list
+      elements: str
+      returned: always
+      sample: [mail.example.com]
+tlsrpt:
+  description: The C(_smtp._tls) record as a sender reads it.
+  returned: always
+  type: dict
+  contains:
+    rua:
+      description: The report URIs; V(null) when there is no valid record.
+      type: list
+      elements: str
+      returned: always
+      sample: ["mailto:tlsrpt@example.com"]
+mx_hosts:
+  description: The MX hosts in preference order, with what was found on each.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The MX host name.
+      type: str
+      returned: always
+      sample: mail.example.com
+    preference:
+      description: The MX preference.
+      type: int
+      returned: always
+      sample: 10
+    addresses:
+      description: Its IPv4 and IPv6 addresses, through O(nameservers).
+      type: list
+      elements: str
+      returned: always
+      sample: [192.0.2.25]
+    matches_policy:
+      description: Whether a policy mx pattern matches it; V(null) when there is no valid policy.
+      type: bool
+      returned: always
+      sample: true
+    starttls:
+      description: Whether every address offered STARTTLS; V(null) when not checked or no address answered EHLO.
+      type: bool
+      returned: always
+      sample: true
+    tls_version:
+      description: The TLS version negotiated, as Python names it.
+      type: str
+      returned: always
+      sample: TLSv1.3
+    cert_not_after:
+      description: The end of the certificate's validity, in UTC (ISO 8601).
+      type: str
+      returned: always
+      sample: "2027-02-26T12:00:00Z"
+    error:
+      description: What went wrong on this host (all addresses), or V(null).
+      type: str
+      returned: always
+      sample: null
+invalid_options:
+  description: The options whose values broke a rule, when the module failed on bad input (before any lookup).
+  returned: failure on bad input
+  type: list
+  elements: str
+  sample: [nameservers]
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils import _probe, _verify
+
+
+def main():
+    module = AnsibleModule(argument_spec=_verify.argument_spec(), supports_check_mode=True)
+    if not _probe.HAS_DNSPYTHON:
+        module.fail_json(msg=missing_required_lib('dnspython'), exception=str(_probe.DNSPYTHON_IMPORT_ERROR))
+
+    params = module.params
+    options = dict((key, params[key]) for key in ('nameservers', 'dns_port', 'ca_path', 'timeout', 'smtp_port',
+                                                  'checks', 'expect'))
+    problems = _verify.validate([params['domain']], options)
+    if problems:
+        module.fail_json(msg='; '.join(message for dummy, message in problems),
+                         invalid_options=sorted(set(option for option, dummy in problems)))
+
+    # Check mode runs exactly the same: the module only looks.
+    result = _verify.verify_domains([params['domain']], options, workers=1)[0]
+    result['changed'] = False
+    result['msg'] = _verify.summary(result, params['fail_on'])
+    if _verify.fails(result, params['fail_on']):
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

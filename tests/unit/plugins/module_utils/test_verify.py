@@ -1,0 +1,349 @@
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The verify orchestration without a network: pure evaluation, option checks, and the worker pools."""
+
+import copy
+import threading
+import time
+
+import pytest
+import yaml
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils import _probe, _verify
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._probe import ProbeError
+from ansible_collections.mailsec.mta_sts.plugins.modules import mta_sts_verify
+
+DOMAIN = 'example.test'
+POLICY = b'version: STSv1\r\nmode: enforce\r\nmx: mx1.example.test\r\nmx: *.example.test\r\nmax_age: 86400\r\n'
+
+
+def smtp_ok(address, **changes):
+    probe = {'address': address, 'starttls': True, 'tls_version': 'TLSv1.3', 'cert_not_after': '2030-01-01T00:00:00Z',
+             'cert_days_left': 300, 'cert_names': ['x'], 'error_kind': None, 'cert_problem': None, 'error': None}
+    probe.update(changes)
+    return probe
+
+
+def good():
+    return {
+        'sts_txt': [[b'v=spf1 -all'], [b'v=STSv1; id=abc123;']],
+        'tlsrpt_txt': [[b'v=TLSRPTv1; rua=mailto:tls@example.test']],
+        'fetch': {'addresses': ['192.0.2.80'], 'response': {
+            'address': '192.0.2.80', 'status': 200, 'reason': 'OK', 'content_type': 'text/plain', 'location': None,
+            'body': POLICY, 'too_large': False, 'length': len(POLICY), 'tls_version': 'TLSv1.3',
+            'cert_not_after': '2030-01-01T00:00:00Z', 'cert_days_left': 300}},
+        'mx': [(10, 'mx1.example.test'), (20, 'mx2.example.test')],
+        'mx_addresses': {'mx1.example.test': ['192.0.2.1'], 'mx2.example.test': ['192.0.2.2', '2001:db8::2']},
+        'smtp': {('mx1.example.test', '192.0.2.1'): smtp_ok('192.0.2.1'),
+                 ('mx2.example.test', '192.0.2.2'): smtp_ok('192.0.2.2'),
+                 ('mx2.example.test', '2001:db8::2'): smtp_ok('2001:db8::2')},
+    }
+
+
+def evaluate(observations, **options):
+    return _verify.evaluate(DOMAIN, observations, options)
+
+
+def bad(result):
+    return sorted(set((entry['name'], entry['status']) for entry in result['checks'] if entry['status'] != 'ok'))
+
+
+def test_good_domain():
+    result = evaluate(good())
+    assert result['passed'] and bad(result) == []
+    assert [entry['name'] for entry in result['checks']] == [
+        'record', 'policy_fetch', 'policy', 'mx', 'mx_match', 'starttls', 'certificate', 'mx_match',
+        'starttls', 'certificate', 'starttls', 'certificate', 'tlsrpt']
+    assert result['record'] == {'id': 'abc123'}
+    assert result['policy'] == {'version': 'STSv1', 'mode': 'enforce', 'max_age': 86400,
+                                'mx': ['mx1.example.test', '*.example.test']}
+    assert result['tlsrpt'] == {'rua': ['mailto:tls@example.test']}
+    assert result['mx_hosts'][1] == {
+        'name': 'mx2.example.test', 'preference': 20, 'addresses': ['192.0.2.2', '2001:db8::2'],
+        'matches_policy': True, 'starttls': True, 'tls_version': 'TLSv1.3', 'cert_not_after': '2030-01-01T00:00:00Z',
+        'error': None}
+    hosts = set(entry.get('host') for entry in result['checks'] if entry['name'] in ('starttls', 'certificate'))
+    assert hosts == {'mx1.example.test', 'mx2.example.test'}
+
+
+def fetched(**changes):
+    observations = good()
+    observations['fetch']['response'].update(changes)
+    return observations
+
+
+def with_policy(text):
+    return fetched(body=text.encode('utf-8'), length=len(text))
+
+
+def with_probe(**changes):
+    observations = good()
+    observations['smtp'][('mx1.example.test', '192.0.2.1')].update(changes)
+    return observations
+
+
+def with_(key, value):
+    observations = good()
+    observations[key] = value
+    return observations
+
+
+TESTING = POLICY.decode().replace('enforce', 'testing')
+
+CASES = [
+    ('two sts', with_('sts_txt', [[b'v=STSv1; id=a;'], [b'v=STSv1; id=b;']]), False, [('record', 'error')]),
+    ('no sts', with_('sts_txt', [[b'v=spf1 -all']]), False, [('record', 'error')]),
+    ('id 33', with_('sts_txt', [[b'v=STSv1; id=' + b'a' * 33]]), False, [('record', 'error')]),
+    ('split', with_('sts_txt', [[b'v=STSv1; ', b'id=abc;']]), True, []),
+    ('redirect', fetched(status=302, location='https://x.test/', body=None), False, [('policy_fetch', 'error')]),
+    ('404', fetched(status=404, body=None), False, [('policy_fetch', 'error')]),
+    ('html', fetched(content_type='text/html'), False, [('policy_fetch', 'error')]),
+    ('no type', fetched(content_type=None), False, [('policy_fetch', 'error')]),
+    ('type params', fetched(content_type='Text/Plain; charset="UTF-8"; format=flowed'), True, []),
+    ('latin1', fetched(content_type='text/plain; charset=iso-8859-1'), True, [('policy_fetch', 'warning')]),
+    ('too large', fetched(body=None, too_large=True, length=1 << 20), False, [('policy_fetch', 'error')]),
+    ('cert soon', fetched(cert_days_left=3), True, [('policy_fetch', 'warning')]),
+    ('timeout', with_('fetch', {'addresses': ['192.0.2.80'], 'response': ProbeError('timeout', 'slow')}), False,
+     [('policy_fetch', 'error')]),
+    ('no address', with_('fetch', {'addresses': [], 'response': None}), False, [('policy_fetch', 'error')]),
+    ('dns for host', with_('fetch', {'addresses': ProbeError('dns', 'no answer'), 'response': None}), False,
+     [('dns', 'error')]),
+    ('lf', with_policy(POLICY.decode().replace('\r\n', '\n')), True, [('policy', 'warning')]),
+    ('max_age', with_policy(POLICY.decode().replace('86400', '31557601')), False, [('policy', 'error')]),
+    ('mode doubt', with_policy(POLICY.decode().replace('enforce', 'doubt')), False, [('policy', 'error')]),
+    ('Mode', with_policy(POLICY.decode().replace('mode:', 'Mode:')), False, [('policy', 'error'), ('policy', 'warning')]),
+    ('no mx', with_policy('version: STSv1\r\nmode: enforce\r\nmax_age: 86400\r\n'), False, [('policy', 'error')]),
+    ('mx nomatch', with_policy(POLICY.decode().replace('*.example.test', 'mx9.example.test')), False,
+     [('mx_match', 'error')]),
+    ('mx nomatch testing', with_policy(TESTING.replace('*.example.test', 'mx9.example.test')), True,
+     [('mx_match', 'warning')]),
+    ('no mx rrset', with_('mx', []), False, [('mx', 'error')]),
+    ('null mx', with_('mx', [(0, '')]), False, [('mx', 'error')]),
+    ('mx dns', with_('mx', ProbeError('dns', 'no answer')), False, [('dns', 'error')]),
+    ('no starttls', with_probe(starttls=False, tls_version=None), False, [('starttls', 'error')]),
+    ('no starttls testing', dict(with_policy(TESTING), smtp=with_probe(starttls=False)['smtp']), True,
+     [('starttls', 'warning')]),
+    ('old tls', with_probe(error_kind='tls', error='the TLS handshake failed (x)'), False, [('starttls', 'error')]),
+    ('smtp timeout', with_probe(error_kind='timeout', starttls=None, error='slow'), False, [('starttls', 'error')]),
+    ('cert name', with_probe(error_kind='certificate', cert_problem='name', error='not valid for mx1'), False,
+     [('certificate', 'error')]),
+    ('cert soon', with_probe(cert_days_left=13), True, [('certificate', 'warning')]),
+    ('tlsrpt absent', with_('tlsrpt_txt', []), True, [('tlsrpt', 'warning')]),
+    ('tlsrpt no rua', with_('tlsrpt_txt', [[b'v=TLSRPTv1;']]), False, [('tlsrpt', 'error')]),
+    ('tlsrpt ftp', with_('tlsrpt_txt', [[b'v=TLSRPTv1; rua=ftp://x.test/r']]), False, [('tlsrpt', 'error')]),
+    ('tlsrpt two', with_('tlsrpt_txt', [[b'v=TLSRPTv1; rua=mailto:a@x.test'], [b'v=TLSRPTv1; rua=mailto:b@x.test']]),
+     False, [('tlsrpt', 'error')]),
+    ('tlsrpt dns', with_('tlsrpt_txt', ProbeError('dns', 'refused')), False, [('dns', 'error')]),
+]
+
+
+@pytest.mark.parametrize('observations, passed, expected', [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_cases(observations, passed, expected):
+    result = evaluate(observations)
+    assert result['passed'] is passed, result['checks']
+    assert bad(result) == sorted(expected), result['checks']
+
+
+@pytest.mark.parametrize('observations, words', [
+    (fetched(status=301, location='https://elsewhere.test/p', body=None), ['301', 'https://elsewhere.test/p', '3.3']),
+    (fetched(content_type='text/html; charset=utf-8'), ['policy served as text/html; RFC 8461 3.3 wants text/plain']),
+    (with_policy(POLICY.decode().replace('*.example.test', '*.b.example.test').replace('mx1.', 'mx9.')),
+     ['mx1.example.test matches none', '*.b.example.test']),
+    (with_('mx', [(10, 'a.b.example.test')]), ['exactly one label left of example.test, not a.b.example.test']),
+    (dict(with_policy(TESTING), smtp=with_probe(starttls=False)['smtp']),
+     ['does not offer STARTTLS', 'mode testing', 'under mode enforce they would not deliver']),
+    (with_probe(error_kind='certificate', cert_problem='name', error='bad', cert_names=['other.test']),
+     ['it names other.test', 'wildcard only as the whole left-most label']),
+])
+def test_messages_say_what_was_seen_and_what_is_wanted(observations, words):
+    text = ' | '.join(entry['msg'] for entry in evaluate(observations)['checks'] if entry['status'] != 'ok')
+    for word in words:
+        assert word in text
+
+
+def test_mx_hosts_carry_the_errors():
+    observations = with_probe(starttls=False, tls_version=None)
+    observations['mx_addresses']['mx2.example.test'] = []
+    hosts = evaluate(observations)['mx_hosts']
+    assert hosts[0]['starttls'] is False and 'STARTTLS' in hosts[0]['error']
+    assert hosts[1]['addresses'] == [] and hosts[1]['starttls'] is None and 'no A or AAAA' in hosts[1]['error']
+
+
+def test_no_policy_means_no_mx_match_but_starttls_still_checked():
+    result = evaluate(fetched(status=404, body=None))
+    names = [entry['name'] for entry in result['checks']]
+    assert 'mx_match' not in names and 'starttls' in names
+    assert all(host['matches_policy'] is None for host in result['mx_hosts'])
+
+
+def test_checks_option_limits_what_is_reported():
+    result = evaluate(with_('tlsrpt_txt', []), checks=['record', 'tlsrpt'])
+    assert [entry['name'] for entry in result['checks']] == ['record', 'tlsrpt']
+
+
+@pytest.mark.parametrize('expect, problems', [
+    ({'id': 'abc123', 'mode': 'enforce', 'mx': ['*.EXAMPLE.test', 'mx1.example.test'], 'max_age': 86400,
+      'rua': ['mailto:tls@example.test']}, []),
+    ({'id': 'other'}, ['expected id other, the live domain has abc123']),
+    ({'mode': 'testing', 'max_age': 1}, ['expected mode testing', 'expected max_age 1']),
+    ({'mx': ['mx1.example.test']}, ['expected mx mx1.example.test, the live domain has mx1.example.test, *.example.test']),
+])
+def test_expect(expect, problems):
+    result = evaluate(good(), expect=expect)
+    entries = [entry for entry in result['checks'] if entry['name'] == 'expect']
+    if not problems:
+        assert [entry['status'] for entry in entries] == ['ok'] and result['passed']
+    else:
+        assert not result['passed']
+        assert all(any(word in entry['msg'] for entry in entries) for word in problems)
+
+
+def test_expect_against_a_missing_policy():
+    result = evaluate(fetched(status=404, body=None), expect={'mode': 'enforce'})
+    assert ('expect', 'error') in bad(result)
+    assert 'has none' in [entry for entry in result['checks'] if entry['name'] == 'expect'][0]['msg']
+
+
+@pytest.mark.parametrize('observations, fail_on, fails', [
+    (good(), 'error', False), (good(), 'warning', False),
+    (with_('tlsrpt_txt', []), 'error', False), (with_('tlsrpt_txt', []), 'warning', True),
+    (fetched(status=404, body=None), 'error', True), (fetched(status=404, body=None), 'never', False),
+])
+def test_fails_and_summary(observations, fail_on, fails):
+    result = evaluate(observations)
+    assert _verify.fails(result, fail_on) is fails
+    text = _verify.summary(result, fail_on)
+    if fails:
+        assert text.startswith('example.test fails MTA-STS verification') and ': ' in text
+    else:
+        assert 'check(s) ok' in text
+
+
+def test_evaluate_is_pure():
+    observations = good()
+    before = copy.deepcopy(observations)
+    assert evaluate(observations) == evaluate(observations)
+    assert observations == before
+
+
+@pytest.mark.parametrize('domains, options, bad_options', [
+    (['example.test'], {}, []),
+    (['exa mple.test', 'ok.test'], {}, ['domain']),
+    (['example.test'], {'nameservers': ['192.0.2.1', '2001:db8::1', 'ns.example.test']}, ['nameservers']),
+    (['example.test'], {'timeout': 0, 'smtp_port': 0, 'dns_port': 70000}, ['dns_port', 'smtp_port', 'timeout']),
+    (['example.test'], {'ca_path': '/nonexistent/ca.pem'}, ['ca_path']),
+    (['example.test'], {'checks': ['record', 'dane']}, ['checks']),
+    (['example.test'], {'expect': {'id': 'a-b', 'mx': ['*.'], 'max_age': -1, 'rua': ['ftp://x.test']}}, ['expect']),
+])
+def test_validate(domains, options, bad_options):
+    problems = _verify.validate(domains, options)
+    assert sorted(set(option for option, dummy in problems)) == bad_options
+    for option, message in problems:
+        assert option.split('_')[0] in message
+
+
+def test_argument_spec_matches_the_documentation():
+    documented = yaml.safe_load(mta_sts_verify.DOCUMENTATION)['options']
+    spec = _verify.argument_spec()
+    assert sorted(documented) == sorted(spec)
+    for name, option in spec.items():
+        assert documented[name]['type'] == option['type'], name
+        assert documented[name].get('default') == option.get('default'), name
+        assert documented[name].get('choices') == option.get('choices'), name
+    assert sorted(documented['expect']['suboptions']) == sorted(spec['expect']['options'])
+
+
+# -- gather and the pools, with fake probes
+
+class FakeProbes(object):
+    """Stands in for _probe: every MX host of ``mx-N.example.test`` answers after ``delay`` s."""
+
+    ProbeError = ProbeError
+    policy_host = staticmethod(_probe.policy_host)
+
+    def __init__(self, mx_count=5, delay=0.3):
+        self.mx_count = mx_count
+        self.delay = delay
+        self.lock = threading.Lock()
+        self.active = 0
+        self.peak = 0
+        self.calls = []
+
+    def make_resolver(self, nameservers, port, timeout):
+        return 'resolver'
+
+    def tls_context(self, ca_path):
+        return 'context'
+
+    def lookup_txt(self, resolver, name):
+        self.calls.append(('txt', name))
+        if name.startswith('_mta-sts.'):
+            return [[b'v=STSv1; id=abc;']]
+        return [[b'v=TLSRPTv1; rua=mailto:r@example.test']]
+
+    def lookup_mx(self, resolver, domain):
+        self.calls.append(('mx', domain))
+        return [(10 * (index + 1), 'mx-%d.%s' % (index, domain)) for index in range(self.mx_count)]
+
+    def lookup_addresses(self, resolver, host):
+        self.calls.append(('addresses', host))
+        return ['192.0.2.%d' % (len(host) % 250)]
+
+    def fetch_policy(self, domain, address, context, timeout, port):
+        body = ('version: STSv1\r\nmode: enforce\r\nmx: *.%s\r\nmax_age: 86400\r\n' % domain).encode()
+        return {'address': address, 'status': 200, 'reason': 'OK', 'content_type': 'text/plain', 'location': None,
+                'body': body, 'too_large': False, 'length': len(body), 'tls_version': 'TLSv1.3',
+                'cert_not_after': None, 'cert_days_left': None}
+
+    def probe_smtp(self, host, address, context, timeout, port, ehlo_name):
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        time.sleep(self.delay)
+        with self.lock:
+            self.active -= 1
+        return smtp_ok(address)
+
+
+def test_mx_hosts_are_probed_concurrently():
+    probes = FakeProbes(mx_count=5, delay=0.3)
+    started = time.monotonic()
+    result = _verify.verify_domain(DOMAIN, {}, probes=probes)
+    elapsed = time.monotonic() - started
+    assert result['passed'], result['checks']
+    assert len(result['mx_hosts']) == 5 and probes.peak == 5
+    assert elapsed < 0.6, elapsed
+
+
+def test_many_domains_keep_order_and_bound_connections():
+    probes = FakeProbes(mx_count=3, delay=0.05)
+    domains = ['d%d.example.test' % index for index in range(12)]
+    results = _verify.verify_domains(domains, {}, workers=4, probe_workers=5, probes=probes)
+    assert [result['domain'] for result in results] == domains
+    assert all(result['passed'] for result in results)
+    assert probes.peak <= 5
+
+
+def test_only_what_the_checks_need_is_looked_up():
+    probes = FakeProbes(mx_count=1, delay=0)
+    _verify.verify_domain(DOMAIN, {'checks': ['tlsrpt']}, probes=probes)
+    assert probes.calls == [('txt', '_smtp._tls.example.test')]
+    probes = FakeProbes(mx_count=1, delay=0)
+    result = _verify.verify_domain(DOMAIN, {'checks': ['mx']}, probes=probes)
+    assert set(kind for kind, dummy in probes.calls) == {'mx', 'addresses'} and probes.peak == 0
+    assert [entry['name'] for entry in result['checks']] == ['mx', 'mx_match']
+
+
+def test_fetch_tries_the_next_address_when_one_refuses():
+    class TwoAddresses(FakeProbes):
+        def lookup_addresses(self, resolver, host):
+            return ['192.0.2.1', '192.0.2.2']
+
+        def fetch_policy(self, domain, address, context, timeout, port):
+            if address == '192.0.2.1':
+                raise ProbeError('connect', 'refused')
+            return FakeProbes.fetch_policy(self, domain, address, context, timeout, port)
+
+    result = _verify.verify_domain(DOMAIN, {'checks': ['policy']}, probes=TwoAddresses())
+    assert result['passed'] and '192.0.2.2' in result['checks'][0]['msg']
