@@ -57,7 +57,7 @@ SANITY_PYTHON_CANDIDATES = $(wildcard $(PYENV_ROOT)/versions/3.*/bin/python3)
 # Integration tests join `make test` only once there are some: pytest exits 5 on an empty
 # collection, and `make integration` run by hand on an empty tests/integration fails for that.
 INTEGRATION_TESTS := $(wildcard tests/integration/test_*.py tests/integration/*/test_*.py)
-TEST_STEPS := $(strip unit $(if $(INTEGRATION_TESTS),integration) sanity lint changelog-lint)
+TEST_STEPS := $(strip unit $(if $(INTEGRATION_TESTS),integration) molecule sanity lint changelog-lint)
 
 .PHONY: test venv system-packages unit integration molecule sanity lint changelog-lint demo demo-stop \
 	constraints clean

@@ -90,6 +90,9 @@ def normalize_domain(entry, defaults, where):
         'policy_path': posixpath.join(webroot, POLICY_PATH),
         'policy': _policy.render(policy),
         'policy_id': policy_id,
+        # One element of mta_sts_policy's "policies" option.
+        'policy_file': {'path': posixpath.join(webroot, POLICY_PATH), 'mode': mode, 'mx': policy['mx'],
+                        'max_age': max_age},
         'sts_record': {
             'name': _records.record_name(_records.STS_PREFIX, domain),
             'value': _records.render_sts(policy_id),

@@ -23,16 +23,27 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils import _policy
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._files import read_file, remove_file, write_file
 
 DEFAULT_MAX_AGE = 604800
+STATES = ('present', 'absent')
+
+
+def _policy_options(path_required):
+    """The options that describe one policy file, at the top level or in an O(policies) element."""
+    return dict(
+        path=dict(type='path', required=path_required),
+        mode=dict(type='str', choices=list(_policy.MODES)),
+        mx=dict(type='list', elements='str'),
+        max_age=dict(type='int', default=DEFAULT_MAX_AGE),
+        state=dict(type='str', default='present', choices=list(STATES)),
+    )
 
 
 def argument_spec():
     """The mta_sts_policy options; DOCUMENTATION in plugins/modules/mta_sts_policy.py mirrors it."""
-    return dict(
-        path=dict(type='path', required=True),
-        mode=dict(type='str', choices=list(_policy.MODES)),
-        mx=dict(type='list', elements='str'),
-        max_age=dict(type='int', default=DEFAULT_MAX_AGE),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
+    spec = _policy_options(path_required=False)
+    spec.update(
+        policies=dict(type='list', elements='dict', options=_policy_options(path_required=True),
+                      required_if=[('state', 'present', ('mode', 'mx'))]),
+        create_dirs=dict(type='bool', default=False),
         backup=dict(type='bool', default=False),
         # The common file options, less "mode", which in an MTA-STS policy is the policy mode.
         file_mode=dict(type='raw'),
@@ -45,6 +56,14 @@ def argument_spec():
         attributes=dict(type='str', aliases=['attr']),
         unsafe_writes=dict(type='bool', default=False),
     )
+    return spec
+
+
+# Without O(policies), mode and mx are checked by input_problems() with a message naming the rule.
+MODULE_KWARGS = dict(
+    mutually_exclusive=[('path', 'policies'), ('mode', 'policies'), ('mx', 'policies')],
+    required_one_of=[('path', 'policies')],
+)
 
 
 def file_arguments(module, path):
@@ -54,58 +73,64 @@ def file_arguments(module, path):
     return module.load_file_common_arguments(params, path=path)
 
 
-def desired_policy(params):
-    """The policy dict from module parameters; the caller validates with ``_policy.validate`` first."""
-    return {'mode': params['mode'], 'mx': params['mx'], 'max_age': params['max_age']}
+def targets(params):
+    """The policy files to manage, each ``(label, spec)``; the label prefixes messages about it."""
+    if params['policies'] is None:
+        return [('', params)]
+    return [('policies[%d].' % index, spec) for index, spec in enumerate(params['policies'])]
 
 
-def _fail_on_bad_input(module):
-    problems = _policy.validate(module.params['mode'], module.params['mx'], module.params['max_age'])
-    if problems:
-        module.fail_json(msg='; '.join(message for dummy, message in problems),
-                         invalid_options=sorted(set(option for option, dummy in problems)))
+def input_problems(params):
+    """Every rule the requested policies break, as ``(option, message)``; empty when all are fine."""
+    problems = []
+    seen = {}
+    for label, spec in targets(params):
+        if spec['state'] == 'present':
+            for option, message in _policy.validate(spec['mode'], spec['mx'], spec['max_age']):
+                problems.append((label + option, label + message))
+        path = os.path.abspath(spec['path'])
+        if path in seen:
+            problems.append((label + 'path', '%spath: %s is also given as %spath' % (label, spec['path'], seen[path])))
+        seen.setdefault(path, label)
+    return problems
 
 
-def run_module(module):
-    """Bring the policy file at ``path`` to the desired state; exits the module."""
-    path = module.params['path']
-    state = module.params['state']
-    if state == 'present':
-        _fail_on_bad_input(module)
+def desired_content(spec):
+    """``(text, policy_id)`` for a present policy spec, ``('', None)`` for an absent one."""
+    if spec['state'] != 'present':
+        return '', None
+    policy = {'mode': spec['mode'], 'mx': spec['mx'], 'max_age': spec['max_age']}
+    return _policy.render(policy), _policy.policy_id(policy)
+
+
+def _check_paths(module, label, spec):
+    path = spec['path']
     if os.path.isdir(path):
-        module.fail_json(msg='path: %s is a directory; give the policy file name '
-                             '(normally .../.well-known/mta-sts.txt)' % path)
+        module.fail_json(msg='%spath: %s is a directory; give the policy file name '
+                             '(normally .../.well-known/mta-sts.txt)' % (label, path))
     directory = os.path.dirname(os.path.abspath(path))
-    if state == 'present' and not os.path.isdir(directory):
-        module.fail_json(msg='path: the folder %s does not exist; create the web root first' % directory)
+    if spec['state'] == 'present' and not module.params['create_dirs'] and not os.path.isdir(directory):
+        module.fail_json(msg='%spath: the folder %s does not exist; create the web root first, or set create_dirs'
+                             % (label, directory))
 
+
+def _apply(module, label, spec, result):
+    """Bring one policy file to its desired state; fills ``result`` for it."""
+    path = spec['path']
     try:
         current = read_file(path)
     except (IOError, OSError) as exc:
-        module.fail_json(msg='path: cannot read %s: %s' % (path, to_native(exc)))
-
-    # No "path" key: exit_json would add the file's attributes, and their "mode" is not the policy mode.
-    result = {'changed': False, 'policy': None, 'policy_id': None}
-    if state == 'present':
-        policy = desired_policy(module.params)
-        wanted = _policy.render(policy)
-        result['policy'] = wanted
-        result['policy_id'] = _policy.policy_id(policy)
-        wanted_bytes = wanted.encode('ascii')
-    else:
-        wanted = ''
-        wanted_bytes = None
-    content_changes = current != wanted_bytes
-
-    if module._diff:
-        result['diff'] = {
-            'before_header': path,
-            'after_header': path,
-            'before': to_text(current, errors='surrogate_or_strict') if current is not None else '',
-            'after': wanted,
-        }
-
-    if content_changes:
+        module.fail_json(msg='%spath: cannot read %s: %s' % (label, path, to_native(exc)))
+    wanted, policy_id = desired_content(spec)
+    wanted_bytes = wanted.encode('ascii') if spec['state'] == 'present' else None
+    result.update(policy=wanted if wanted_bytes is not None else None, policy_id=policy_id, changed=False)
+    diff = {
+        'before_header': path,
+        'after_header': path,
+        'before': to_text(current, errors='surrogate_or_strict') if current is not None else '',
+        'after': wanted,
+    }
+    if current != wanted_bytes:
         result['changed'] = True
         if not module.check_mode:
             try:
@@ -114,10 +139,46 @@ def run_module(module):
                 if wanted_bytes is None:
                     remove_file(path)
                 else:
+                    directory = os.path.dirname(os.path.abspath(path))
+                    if not os.path.isdir(directory):
+                        os.makedirs(directory, 0o755)
                     write_file(module, path, wanted_bytes)
             except (IOError, OSError) as exc:
-                module.fail_json(msg='path: cannot write %s: %s' % (path, to_native(exc)), **result)
-
-    if state == 'present' and (current is not None or not module.check_mode):
+                module.fail_json(msg='%spath: cannot write %s: %s' % (label, path, to_native(exc)))
+    if spec['state'] == 'present' and (current is not None or not module.check_mode):
         result['changed'] = module.set_fs_attributes_if_different(file_arguments(module, path), result['changed'])
-    module.exit_json(**result)
+    return diff
+
+
+def run_module(module):
+    """Bring every requested policy file to its desired state; exits the module.
+
+    All input is checked before any file is read or written, so one bad entry in O(policies)
+    changes nothing at all.
+    """
+    problems = input_problems(module.params)
+    if problems:
+        module.fail_json(msg='; '.join(message for dummy, message in problems),
+                         invalid_options=sorted(set(option for option, dummy in problems)))
+    files = targets(module.params)
+    for label, spec in files:
+        _check_paths(module, label, spec)
+
+    results = []
+    diffs = []
+    for label, spec in files:
+        result = {'path': spec['path']}
+        diffs.append(_apply(module, label, spec, result))
+        results.append(result)
+
+    if module.params['policies'] is None:
+        # No "path" key: exit_json would add the file's attributes, and their "mode" is not the policy mode.
+        output = dict(results[0])
+        del output['path']
+        if module._diff:
+            output['diff'] = diffs[0]
+    else:
+        output = {'changed': any(result['changed'] for result in results), 'policies': results}
+        if module._diff:
+            output['diff'] = [diff for diff, result in zip(diffs, results) if result['changed']]
+    module.exit_json(**output)

@@ -20,6 +20,8 @@ description:
     it changes whenever the policy does. Publish it in the C(_mta-sts) TXT record with M(mailsec.mta_sts.mta_sts_record)
     B(after) the file is served (RFC 8461 section 8.1).
   - Every option is checked before the file is touched; a bad value fails with a message naming the option and the rule.
+  - With O(policies), one call manages the policy files of many domains (a web host serving thousands of them needs
+    one task, not one per domain); every entry is checked before any file is touched.
 author:
   - mailsec.mta_sts contributors (@mailsec)
 extends_documentation_fragment:
@@ -37,14 +39,14 @@ options:
   path:
     description:
       - The policy file, normally C(<web root>/.well-known/mta-sts.txt).
-      - Its folder must exist.
+      - Its folder must exist, unless O(create_dirs=true).
+      - Exactly one of O(path) and O(policies) is required.
     type: path
-    required: true
   mode:
     description:
       - The policy mode. V(testing) asks senders to deliver anyway and report failures, V(enforce) asks them not to
         deliver when the checks fail, V(none) withdraws the policy (RFC 8461 section 8.3).
-      - Required when O(state=present).
+      - Required when O(state=present). Not used with O(policies).
     type: str
     choices: [enforce, testing, none]
   mx:
@@ -53,13 +55,14 @@ options:
         trailing dot. C(*.example.com) matches exactly one extra left-most label.
       - At least one is required, in mode V(none) too (some senders reject a policy without mx).
       - Repeats (compared case-insensitively) are dropped; the order given is kept.
-      - Required when O(state=present).
+      - Required when O(state=present). Not used with O(policies).
     type: list
     elements: str
   max_age:
     description:
       - How long senders may cache the policy, in seconds, from V(0) to V(31557600) (one year).
       - Start low (a day) while in V(testing); RFC 8461 suggests weeks or more once the policy is enforced.
+      - Not used with O(policies).
     type: int
     default: 604800
   state:
@@ -67,9 +70,44 @@ options:
       - V(present) writes the policy; V(absent) removes the file.
       - To retire MTA-STS, do not remove the file first; publish O(mode=none) with a new id and keep serving it for
         at least the old O(max_age) (RFC 8461 section 8.3).
+      - Not used with O(policies).
     type: str
     choices: [present, absent]
     default: present
+  policies:
+    description:
+      - Many policy files in one call, each described by the same options as a single one.
+      - Every entry is checked before any file is touched; one bad entry fails the call and changes nothing.
+      - The file options (O(file_mode), O(owner), ...), O(backup) and O(create_dirs) apply to every entry.
+    type: list
+    elements: dict
+    suboptions:
+      path:
+        description: The policy file.
+        type: path
+        required: true
+      mode:
+        description: The policy mode. Required when O(policies[].state=present).
+        type: str
+        choices: [enforce, testing, none]
+      mx:
+        description: The mx patterns, as for the top-level O(mx). Required when O(policies[].state=present).
+        type: list
+        elements: str
+      max_age:
+        description: How long senders may cache the policy, in seconds, from V(0) to V(31557600).
+        type: int
+        default: 604800
+      state:
+        description: V(present) writes the policy; V(absent) removes the file.
+        type: str
+        choices: [present, absent]
+        default: present
+  create_dirs:
+    description:
+      - Create the folder of a policy file (mode C(0755)) when it is missing, instead of failing.
+    type: bool
+    default: false
   backup:
     description:
       - Keep a timestamped copy of the previous file before changing or removing it.
@@ -146,19 +184,37 @@ EXAMPLES = r'''
     mx:
       - mail.example.com
     max_age: 86400
+
+- name: Serve the policies of many domains in one task
+  mailsec.mta_sts.mta_sts_policy:
+    policies:
+      - path: /var/www/mta-sts/example.com/.well-known/mta-sts.txt
+        mode: enforce
+        mx: [mail.example.com]
+      - path: /var/www/mta-sts/example.org/.well-known/mta-sts.txt
+        mode: testing
+        mx: ["*.mx.example.org"]
+        max_age: 86400
+    create_dirs: true
+    file_mode: "0644"
+  register: many
+
+- name: Show the ids to publish
+  ansible.builtin.debug:
+    msg: "{{ many.policies | map(attribute='policy_id') | list }}"
 '''
 
 RETURN = r'''
 policy:
   description: The canonical policy text, with CRLF line ends; V(null) when O(state=absent).
-  returned: always
+  returned: without O(policies)
   type: str
   sample: "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n"
 policy_id:
   description:
     - The id for the C(_mta-sts) TXT record, 32 hexadecimal digits derived from the canonical policy text.
     - V(null) when O(state=absent).
-  returned: always
+  returned: without O(policies)
   type: str
   sample: 1f0e9e4f3b0c4a7d9b1e2c3d4e5f6a7b
 backup_file:
@@ -166,6 +222,37 @@ backup_file:
   returned: changed and O(backup=true)
   type: str
   sample: /var/www/mta-sts/example.com/.well-known/mta-sts.txt.1234.2026-11-28@12:00:00~
+policies:
+  description: One entry per element of O(policies), in the same order.
+  returned: with O(policies)
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: The policy file.
+      type: str
+      returned: always
+      sample: /var/www/mta-sts/example.com/.well-known/mta-sts.txt
+    changed:
+      description: Whether this file was (or, in check mode, would be) changed.
+      type: bool
+      returned: always
+      sample: true
+    policy:
+      description: The canonical policy text; V(null) when its O(policies[].state=absent).
+      type: str
+      returned: always
+      sample: "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n"
+    policy_id:
+      description: The id for the C(_mta-sts) TXT record; V(null) when its O(policies[].state=absent).
+      type: str
+      returned: always
+      sample: a5963b31a082635c6ec668171482b14f
+    backup_file:
+      description: The copy of the previous file, when O(backup=true) and the file changed.
+      type: str
+      returned: changed and O(backup=true)
+      sample: /var/www/mta-sts/example.com/.well-known/mta-sts.txt.1234.2026-11-28@12:00:00~
 invalid_options:
   description: The options whose values broke a rule, when the module failed on bad input.
   returned: failure on bad input
@@ -176,15 +263,11 @@ invalid_options:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._policy_module import argument_spec, run_module
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._policy_module import MODULE_KWARGS, argument_spec, run_module
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        required_if=[('state', 'present', ('mode', 'mx'))],
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **MODULE_KWARGS)
     run_module(module)
 
 

@@ -475,7 +475,7 @@ def soa_answers(server: str, port: int, zone: str, timeout: float = 0.5) -> bool
             sock.sendto(query, (server, port))
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
-                data, _ = sock.recvfrom(4096)
+                data, dummy = sock.recvfrom(4096)
                 if len(data) < 12:
                     continue
                 rid, flags, _qd, ancount, _ns, _ar = struct.unpack("!HHHHHH", data[:12])
@@ -541,7 +541,7 @@ def start_smtp(listeners: Iterable[Union[dict, Sequence]], log_path: PathLike,
 def render_tls_server(listen: str, server_name: str, cert: PathLike, key: PathLike,
                       root: PathLike, extra: str = "") -> str:
     """A minimal TLS ``server {}`` block. ``listen`` is ``ip`` or ``ip:port`` (default 443)."""
-    host, _, port = str(listen).partition(":")
+    host, dummy, port = str(listen).partition(":")
     check_loopback(host)
     return (
         "    server {\n"
@@ -740,7 +740,7 @@ def dns_query(lab_info: dict, name: str, rdtype: str, timeout: float = 5.0) -> l
     """The RRset at ``name`` as presentation strings, asked over TCP from the lab named."""
     dns = _dns()
     d = lab_info["dns"]
-    fqdn, _ = _zone_for(lab_info, name, None)
+    fqdn, dummy = _zone_for(lab_info, name, None)
     query = dns.message.make_query(fqdn, rdtype)
     resp = dns.query.tcp(query, d["server"], port=int(d["port"]), timeout=timeout)
     rdt = dns.rdatatype.from_text(rdtype)
@@ -825,7 +825,7 @@ class Lab:
             self.down()
             raise
         self.message = (f"lab up in {time.monotonic() - t0:.2f} s: named {NAMED_ADDRESS}:{DNS_PORT}"
-                        f", SMTP {', '.join(a for _, a in MX_HOSTS)}:{SMTP_PORT}; "
+                        f", SMTP {', '.join(a for dummy, a in MX_HOSTS)}:{SMTP_PORT}; "
                         f"{self.lab_json}")
         return info
 
@@ -837,7 +837,7 @@ class Lab:
                 raise LabError(f"{tool} not found: apt-get install -y bind9 bind9-dnsutils "
                                "iproute2 nginx")
         busy = [f"{a}:{p}" for a, p in [(NAMED_ADDRESS, DNS_PORT)] + [
-            (addr, SMTP_PORT) for _, addr in MX_HOSTS] if port_open(a, p, timeout=0.3)]
+            (addr, SMTP_PORT) for dummy, addr in MX_HOSTS] if port_open(a, p, timeout=0.3)]
         if busy:
             other = default_state_dir()
             hint = (f"; another lab may be running: python {Path(__file__)} down --dir {other}"
@@ -892,7 +892,7 @@ class Lab:
         _write_text(sd / "ca.pem", ca.cert_pem.bytes().decode("ascii"), 0o644)
         _write_text(sd / "ca.key", ca.private_key_pem.bytes().decode("ascii"), 0o600)
         certs = {}
-        for name in [f"mta-sts.{d}" for d in DOMAINS] + [mx for mx, _ in MX_HOSTS]:
+        for name in [f"mta-sts.{d}" for d in DOMAINS] + [mx for mx, dummy in MX_HOSTS]:
             certs[name] = write_leaf(ca.issue_cert(name, common_name=name),
                                      cert_dir / f"{name}.crt", cert_dir / f"{name}.key")
 
@@ -909,7 +909,7 @@ class Lab:
             "ca_key_path": str(sd / "ca.key"),
             "domains": [{
                 "domain": d,
-                "mx": [mx for mx, _ in MX_HOSTS],
+                "mx": [mx for mx, dummy in MX_HOSTS],
                 "mta_sts_host": f"mta-sts.{d}",
                 "mta_sts_address": MTA_STS_ADDRESS,
                 "tls_certificate": certs[f"mta-sts.{d}"][0],
@@ -988,7 +988,7 @@ class Lab:
 # CLI
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="lab.py", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="lab.py", description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("command", choices=("up", "down", "status"))
     parser.add_argument("--dir", default=None,
                         help=f"state dir (default $MAILSEC_LAB_DIR or {DEFAULT_DIR})")

@@ -90,7 +90,7 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--listen", action="append", type=parse_listen, required=True)
     parser.add_argument("--greeting-delay", type=float, default=0.0)
     parser.add_argument("--no-starttls", action="store_true")

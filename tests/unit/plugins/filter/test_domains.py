@@ -25,6 +25,8 @@ def test_defaults_fill_missing_keys_and_paths_are_derived():
     assert item['policy_path'] == '/srv/mta-sts/example.com/.well-known/mta-sts.txt'
     assert item['mta_sts_host'] == 'mta-sts.example.com'
     assert item['policy'] == _policy.render({'mode': 'testing', 'mx': ['mail.example.com'], 'max_age': 86400})
+    assert item['policy_file'] == {'path': item['policy_path'], 'mode': 'testing', 'mx': ['mail.example.com'],
+                                   'max_age': 86400}
     assert item['sts_record'] == {'name': '_mta-sts.example.com', 'value': _records.render_sts(item['policy_id'])}
     assert item['tlsrpt_record']['value'] == 'v=TLSRPTv1; rua=mailto:tls@example.com'
 

@@ -151,3 +151,62 @@ def test_missing_folder_and_directory_path_fail_clearly(ansible_module, tmp_path
     run = ansible_module('mta_sts_policy', args(tmp_path))
     assert run.failed
     assert 'is a directory' in run.msg
+
+
+# -- many policies in one call
+
+def many(tmp_path, count):
+    return [{'path': str(tmp_path / ('d%d.example' % index) / '.well-known' / 'mta-sts.txt'),
+             'mode': 'testing', 'mx': ['mx%d.example.net' % index], 'max_age': 86400 + index} for index in range(count)]
+
+
+def test_policies_in_one_call_create_then_rest(ansible_module, tmp_path):
+    policies = many(tmp_path, 5)
+    first = ansible_module('mta_sts_policy', {'policies': policies, 'create_dirs': True}, diff=True)
+    assert not first.failed, first.msg
+    assert first.changed
+    assert [entry['changed'] for entry in first.result['policies']] == [True] * 5
+    assert len(first.result['diff']) == 5
+    for index, entry in enumerate(first.result['policies']):
+        with open(policies[index]['path'], 'rb') as handle:
+            assert handle.read().decode() == entry['policy']
+        assert entry['policy'].endswith('max_age: %d\r\n' % (86400 + index))
+    ids = [entry['policy_id'] for entry in first.result['policies']]
+    assert len(set(ids)) == 5
+
+    policies[2]['mode'] = 'enforce'
+    second = ansible_module('mta_sts_policy', {'policies': policies, 'create_dirs': True}, diff=True)
+    assert [entry['changed'] for entry in second.result['policies']] == [False, False, True, False, False]
+    assert [diff['after_header'] for diff in second.result['diff']] == [policies[2]['path']]
+    third = ansible_module('mta_sts_policy', {'policies': policies})
+    assert not third.changed
+    assert [entry['policy_id'] for entry in third.result['policies']][:2] == ids[:2]
+
+
+def test_policies_check_mode_creates_nothing(ansible_module, tmp_path):
+    run = ansible_module('mta_sts_policy', {'policies': many(tmp_path, 3), 'create_dirs': True}, check=True)
+    assert run.changed
+    assert not list(tmp_path.glob('d*'))
+
+
+@pytest.mark.parametrize('change, words', [
+    ({'mx': ['bad..name']}, 'policies[1].mx entry'),
+    ({'mode': 'doubt'}, 'value of mode must be one of: enforce, testing, none, got: doubt found in policies'),
+    ({'max_age': 31557601}, 'policies[1].max_age must be'),
+    ({'path': 'SAME'}, 'policies[1].path'),
+])
+def test_one_bad_entry_changes_nothing(ansible_module, tmp_path, change, words):
+    policies = many(tmp_path, 3)
+    if change.get('path') == 'SAME':
+        change = {'path': policies[0]['path']}
+    policies[1].update(change)
+    run = ansible_module('mta_sts_policy', {'policies': policies, 'create_dirs': True})
+    assert run.failed
+    assert words in run.msg
+    assert not list(tmp_path.glob('d*'))
+
+
+def test_path_and_policies_are_exclusive(ansible_module, tmp_path):
+    run = ansible_module('mta_sts_policy', {'path': str(tmp_path / 'x'), 'policies': many(tmp_path, 1)})
+    assert run.failed
+    assert 'mutually exclusive' in run.msg
