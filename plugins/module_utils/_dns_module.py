@@ -70,30 +70,74 @@ def desired_value(params, kind):
     return render_tlsrpt(unique(params['rua']))
 
 
-def record_option_errors(params, kind):
-    """Why the options of a record module cannot be used, as ``(option, message)`` pairs. Pure."""
+def record_argument_spec(kind):
+    """Every option of the record module of ``kind``; its DOCUMENTATION mirrors this."""
+    content = KINDS[kind]['option']
+    if kind == 'sts':
+        content_spec = dict(type='str', aliases=['policy_id'])
+    else:
+        content_spec = dict(type='list', elements='str')
+    entry = dict(
+        domain=dict(type='str', required=True),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+    )
+    entry[content] = dict(content_spec)
+    spec = dns_update_argument_spec()
+    spec.update(
+        domain=dict(type='str'),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        records=dict(type='list', elements='dict', options=entry),
+    )
+    spec[content] = dict(content_spec)
+    return spec
+
+
+def record_module_kwargs(kind):
+    """The AnsibleModule keyword arguments that go with ``record_argument_spec(kind)``.
+
+    Whether the record's content is given is checked by ``record_option_errors``, for single records
+    and for each element of O(records) alike.
+    """
+    return dict(
+        mutually_exclusive=[('domain', 'records'), (KINDS[kind]['option'], 'records')],
+        required_one_of=[('domain', 'records')],
+    )
+
+
+def targets(params, kind):
+    """The records asked for, each ``(label, entry)``; the label prefixes messages about the entry."""
+    content = KINDS[kind]['option']
+    if params.get('records') is None:
+        return [('', {'domain': params.get('domain'), content: params.get(content),
+                      'state': params.get('state', 'present')})]
+    return [('records[%d].' % index, entry) for index, entry in enumerate(params['records'])]
+
+
+def entry_errors(entry, kind, zone=None, label=''):
+    """Why one record entry (domain, content, state) cannot be published, as ``(option, message)``."""
     errors = []
-    domain = params.get('domain')
+    domain = entry.get('domain')
     problem = domain_error(domain)
     if problem is not None:
-        errors.append(('domain', 'domain: %r %s' % (domain, problem)))
-    if params.get('state', 'present') == 'present':
+        errors.append(('domain', '%sdomain: %r %s' % (label, domain, problem)))
+    if entry.get('state', 'present') == 'present':
         if kind == 'sts':
-            problem = sts_id_error(params.get('id'))
-            if problem is not None:
-                errors.append(('id', 'id: %s' % problem))
+            if entry.get('id') is None:
+                errors.append(('id', '%sid: required when state is present' % label))
+            else:
+                problem = sts_id_error(entry.get('id'))
+                if problem is not None:
+                    errors.append(('id', '%sid: %s' % (label, problem)))
         else:
-            rua = params.get('rua') or []
+            rua = entry.get('rua') or []
             if not rua:
-                errors.append(('rua', 'rua: give at least one mailto: or https: URI (RFC 8460 3)'))
+                errors.append(('rua', '%srua: give at least one mailto: or https: URI (RFC 8460 3)' % label))
             for index, uri in enumerate(rua):
                 problem = uri_error(uri)
                 if problem is not None:
                     rule = '' if 'RFC 8460' in problem else ' (RFC 8460 3)'
-                    errors.append(('rua', 'rua[%d]: %r %s%s' % (index, uri, problem, rule)))
-    errors.extend(_dns.option_errors(params))
-    zone = params.get('zone')
-    if zone and domain_error(domain) is None and not any(option == 'zone' for option, dummy in errors):
+                    errors.append(('rua', '%srua[%d]: %r %s%s' % (label, index, uri, problem, rule)))
+    if zone and problem is None and domain_error(domain) is None:
         name = record_name(KINDS[kind]['prefix'], domain).lower()
         bare = zone.rstrip('.').lower()
         if name != bare and not name.endswith('.' + bare):
@@ -102,8 +146,27 @@ def record_option_errors(params, kind):
     return errors
 
 
+def record_option_errors(params, kind):
+    """Why the options of a record module cannot be used, as ``(option, message)`` pairs. Pure."""
+    errors = _dns.option_errors(params)
+    zone = params.get('zone') if not any(option == 'zone' for option, dummy in errors) else None
+    seen = {}
+    for label, entry in targets(params, kind):
+        for option, message in entry_errors(entry, kind, zone, label):
+            errors.append(('records' if label else option, message))
+        domain = (entry.get('domain') or '').lower().rstrip('.')
+        if label and domain in seen:
+            errors.append(('records', '%sdomain: %s is also given at %s' % (label, entry['domain'], seen[domain])))
+        seen.setdefault(domain, label.rstrip('.'))
+    return errors
+
+
 def run_record_module(module, kind):
-    """Bring the TXT record of ``kind`` ('sts' or 'tlsrpt') at the domain to the wanted state; exits."""
+    """Bring the TXT records of ``kind`` ('sts' or 'tlsrpt') to the wanted state; exits.
+
+    Every name is read first; then the changes of each zone go out in one UPDATE (more only
+    beyond 64 KiB), each guarded by prerequisites on what was read.
+    """
     params = module.params
     problems = record_option_errors(params, kind)
     if problems:
@@ -113,24 +176,30 @@ def run_record_module(module, kind):
         module.fail_json(msg=missing_required_lib('dnspython'), exception=_dns.DNSPYTHON_IMPORT_ERROR)
 
     info = KINDS[kind]
-    name = record_name(info['prefix'], params['domain'])
-    value = desired_value(params, kind)
+    wanted = [(record_name(info['prefix'], entry['domain']), desired_value(entry, kind))
+              for dummy, entry in targets(params, kind)]
     failure = None
     try:
         with _dns.TxtUpdater.from_options(params) as updater:
-            zone = params['zone'] or updater.find_zone(name)
-            change = updater.plan([(name, info['version'], value, params['ttl'])])[0]
-            if change.changed and not module.check_mode:
-                updater.apply(zone, [change])
+            zones = [params['zone'] or updater.find_zone(name) for name, dummy in wanted]
+            changes = updater.plan([(name, info['version'], value, params['ttl']) for name, value in wanted])
+            if not module.check_mode:
+                for zone in unique(zones):
+                    in_zone = [change for change, change_zone in zip(changes, zones) if change_zone == zone]
+                    updater.apply(zone, in_zone)
     except _dns.DNSError as exc:
         failure = exc.msg
     if failure is not None:
         # Outside the except block: an expected failure needs its message, not a traceback.
         module.fail_json(msg=failure)
 
-    module.exit_json(
-        changed=change.changed,
-        record={'name': name, 'value': value, 'ttl': change.ttl if value is not None else None},
-        zone=str(zone).rstrip('.'),
-        diff=change.diff(),
-    )
+    records = [{'name': name, 'value': value, 'ttl': change.ttl if value is not None else None,
+                'zone': str(zone).rstrip('.'), 'changed': change.changed}
+               for (name, value), change, zone in zip(wanted, changes, zones)]
+    if params.get('records') is None:
+        record = dict(records[0])
+        zone = record.pop('zone')
+        record.pop('changed')
+        module.exit_json(changed=changes[0].changed, record=record, zone=zone, diff=changes[0].diff())
+    module.exit_json(changed=any(change.changed for change in changes), records=records,
+                     diff=[change.diff() for change in changes if change.changed])

@@ -76,6 +76,8 @@ def normalize_domain(entry, defaults, where):
     policy = {'mode': mode, 'mx': _policy.unique_mx(mx), 'max_age': max_age}
     policy_id = _policy.policy_id(policy)
     webroot = posixpath.join(defaults.get('webroot') or '/var/www/mta-sts', domain)
+    live = {'mode': mode, 'mx': policy['mx'], 'max_age': max_age}
+    published = dict(live, rua=rua) if rua else dict(live)
     return {
         'domain': domain,
         'state': state,
@@ -101,6 +103,14 @@ def normalize_domain(entry, defaults, where):
             'name': _records.record_name(_records.TLSRPT_PREFIX, domain),
             'value': _records.render_tlsrpt(rua),
         } if rua else None,
+        # Elements of the "records" option of mta_sts_record and tlsrpt_record.
+        'sts_record_entry': {'domain': domain, 'id': policy_id},
+        'tlsrpt_record_entry': {'domain': domain, 'rua': rua} if rua else None,
+        # Elements of mta_sts_verify's "domains" option: what is served (before the records are
+        # published), what is live when someone else publishes the records, and when we do.
+        'served_entry': {'domain': domain, 'expect': live},
+        'verify_entry_unpublished': {'domain': domain, 'expect': published},
+        'verify_entry': {'domain': domain, 'expect': dict(published, id=policy_id)},
     }
 
 

@@ -25,6 +25,7 @@ __metaclass__ = type
 
 import ipaddress
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _probe
@@ -57,6 +58,7 @@ FAIL_ON = ('error', 'warning', 'never')
 EXPECT_KEYS = ('id', 'mode', 'mx', 'max_age', 'rua')
 EXPIRY_WARNING_DAYS = 14
 DEFAULT_WORKERS = 4
+MAX_WORKERS = 64
 DEFAULT_PROBE_WORKERS = 16
 DEFAULTS = {
     'nameservers': None, 'dns_port': 53, 'ca_path': None, 'timeout': 10.0, 'smtp_port': _probe.SMTP_PORT,
@@ -64,23 +66,35 @@ DEFAULTS = {
 }
 
 
+def _expect_spec():
+    return dict(type='dict', options=dict(
+        id=dict(type='str'),
+        mode=dict(type='str', choices=list(MODES)),
+        mx=dict(type='list', elements='str'),
+        max_age=dict(type='int'),
+        rua=dict(type='list', elements='str'),
+    ))
+
+
+MODULE_KWARGS = dict(mutually_exclusive=[('domain', 'domains')], required_one_of=[('domain', 'domains')])
+
+
 def argument_spec():
     """The mta_sts_verify options; DOCUMENTATION in plugins/modules/mta_sts_verify.py mirrors it."""
     return dict(
-        domain=dict(type='str', required=True),
+        domain=dict(type='str'),
+        domains=dict(type='list', elements='dict', options=dict(
+            domain=dict(type='str', required=True),
+            expect=_expect_spec(),
+        )),
+        workers=dict(type='int', default=DEFAULT_WORKERS),
         nameservers=dict(type='list', elements='str'),
         dns_port=dict(type='int', default=53),
         ca_path=dict(type='path'),
         timeout=dict(type='float', default=10.0),
         smtp_port=dict(type='int', default=_probe.SMTP_PORT),
         checks=dict(type='list', elements='str', choices=list(CHECK_GROUPS), default=list(CHECK_GROUPS)),
-        expect=dict(type='dict', options=dict(
-            id=dict(type='str'),
-            mode=dict(type='str', choices=list(MODES)),
-            mx=dict(type='list', elements='str'),
-            max_age=dict(type='int'),
-            rua=dict(type='list', elements='str'),
-        )),
+        expect=_expect_spec(),
         fail_on=dict(type='str', default='error', choices=list(FAIL_ON)),
     )
 
@@ -120,6 +134,17 @@ def validate(domains, options):
     if unknown:
         problems.append(('checks', 'checks %s unknown; choose from %s' % (', '.join(unknown), ', '.join(CHECK_GROUPS))))
     problems.extend(_validate_expect(options.get('expect') or {}))
+    return problems
+
+
+def validate_entries(entries, options, workers):
+    """Like ``validate()`` for the module's O(domains) entries and O(workers), with the entry named."""
+    problems = validate([], options)
+    for index, entry in enumerate(entries):
+        entry_problems = validate([entry['domain']], {}) + _validate_expect(entry.get('expect') or {})
+        problems.extend(('domains', 'domains[%d]: %s' % (index, message)) for dummy, message in entry_problems)
+    if not 1 <= workers <= MAX_WORKERS:
+        problems.append(('workers', 'workers must be from 1 to %d, got %r' % (MAX_WORKERS, workers)))
     return problems
 
 
@@ -179,7 +204,28 @@ def _fetch(probes, resolver, context, domain, options):
     return fetched
 
 
-def gather(domain, options, pool, probes=_probe, resolver=None, context=None):
+class ProbeMemo(object):
+    """Probes shared by the domains of one run: each MX address is resolved and probed once.
+
+    A hosting provider's thousands of domains usually share a few MX hosts; probing each of them
+    once per domain would multiply the connections (and the time) by the number of domains.
+    """
+
+    def __init__(self, pool):
+        self.pool = pool
+        self._futures = {}
+        self._lock = threading.Lock()
+
+    def submit(self, key, function, *args):
+        """The future of ``function(*args)``, started on the pool the first time ``key`` is asked for."""
+        with self._lock:
+            future = self._futures.get(key)
+            if future is None:
+                future = self._futures[key] = self.pool.submit(function, *args)
+            return future
+
+
+def gather(domain, options, pool, probes=_probe, resolver=None, context=None, memo=None):
     """Everything a sender would look at for ``domain``, probed concurrently on ``pool``.
 
     Returns a dict of observations (``sts_txt``, ``tlsrpt_txt``, ``fetch``, ``mx``,
@@ -201,13 +247,14 @@ def gather(domain, options, pool, probes=_probe, resolver=None, context=None):
         futures['fetch'] = pool.submit(_fetch, probes, resolver, context, domain, options)
     observations = {}
     if needs['mx']:
-        observations.update(_gather_mx(domain, options, pool, probes, resolver, context, needs['starttls']))
+        observations.update(_gather_mx(domain, options, memo or ProbeMemo(pool), probes, resolver, context,
+                                       needs['starttls']))
     for key, future in futures.items():
         observations[key] = future.result()
     return observations
 
 
-def _gather_mx(domain, options, pool, probes, resolver, context, starttls):
+def _gather_mx(domain, options, memo, probes, resolver, context, starttls):
     mx = _attempt(probes.lookup_mx, resolver, domain)
     observations = {'mx': mx, 'mx_addresses': {}, 'smtp': {}}
     if isinstance(mx, ProbeError):
@@ -216,15 +263,16 @@ def _gather_mx(domain, options, pool, probes, resolver, context, starttls):
     for dummy, host in mx:
         if host and host not in hosts:
             hosts.append(host)
-    resolving = dict((host, pool.submit(_attempt, probes.lookup_addresses, resolver, host)) for host in hosts)
+    resolving = dict((host, memo.submit(('addresses', host), _attempt, probes.lookup_addresses, resolver, host))
+                     for host in hosts)
     probing = {}
     for host in hosts:
         addresses = observations['mx_addresses'][host] = resolving[host].result()
         if starttls and not isinstance(addresses, ProbeError):
             for address in addresses:
-                probing[(host, address)] = pool.submit(
-                    probes.probe_smtp, host, address, context, options['timeout'], options['smtp_port'],
-                    options['ehlo_name'])
+                probing[(host, address)] = memo.submit(
+                    ('smtp', host, address), probes.probe_smtp, host, address, context, options['timeout'],
+                    options['smtp_port'], options['ehlo_name'])
     for key, future in probing.items():
         observations['smtp'][key] = future.result()
     return observations
@@ -577,29 +625,37 @@ def evaluate(domain, observations, options):
 # ---------------------------------------------------------------------------------------------
 # The entry points
 
-def verify_domain(domain, options, pool=None, probes=_probe, resolver=None, context=None):
+def verify_domain(domain, options, pool=None, probes=_probe, resolver=None, context=None, memo=None):
     """Verify one domain; probes run concurrently on ``pool`` (a private one when None)."""
     if pool is None:
         with ThreadPoolExecutor(max_workers=DEFAULT_PROBE_WORKERS) as own_pool:
-            return verify_domain(domain, options, own_pool, probes, resolver, context)
+            return verify_domain(domain, options, own_pool, probes, resolver, context, memo)
     domain = normalize_host(domain)
-    return evaluate(domain, gather(domain, options, pool, probes, resolver, context), options)
+    return evaluate(domain, gather(domain, options, pool, probes, resolver, context, memo), options)
 
 
 def verify_domains(domains, options, workers=DEFAULT_WORKERS, probe_workers=DEFAULT_PROBE_WORKERS, probes=_probe):
     """Verify many domains, at most ``workers`` at a time; results in the order of ``domains``.
 
-    All probes of all domains share one pool of ``probe_workers`` threads, so the number of
-    simultaneous connections stays bounded however many domains and MX hosts there are.
+    ``domains`` holds names, or ``(name, expect)`` pairs whose ``expect`` (when not None) replaces
+    ``options['expect']`` for that domain. All probes of all domains share one pool of
+    ``probe_workers`` threads, so the number of simultaneous connections stays bounded however many
+    domains and MX hosts there are, and each MX address is probed once per call (``ProbeMemo``).
     """
     options = settings(**options)
+    entries = [(entry, None) if isinstance(entry, str) else tuple(entry) for entry in domains]
     resolver = probes.make_resolver(options['nameservers'], options['dns_port'], options['timeout'])
     context = probes.tls_context(options['ca_path'])
+
+    def one(entry):
+        domain, expect = entry
+        domain_options = options if expect is None else dict(options, expect=expect)
+        return verify_domain(domain, domain_options, pool, probes, resolver, context, memo)
+
     with ThreadPoolExecutor(max_workers=max(1, probe_workers)) as pool:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(domains) or 1))) as domain_pool:
-            futures = [domain_pool.submit(verify_domain, domain, options, pool, probes, resolver, context)
-                       for domain in domains]
-            return [future.result() for future in futures]
+        memo = ProbeMemo(pool)
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(entries) or 1))) as domain_pool:
+            return list(domain_pool.map(one, entries))
 
 
 def fails(result, fail_on):

@@ -36,8 +36,49 @@ options:
   domain:
     description:
       - The mail domain (the part after C(@)), in A-label form.
+      - Exactly one of O(domain) and O(domains) is required.
     type: str
-    required: true
+  domains:
+    description:
+      - Many domains in one call, verified concurrently (at most O(workers) at a time), each with its own O(expect).
+        A web host serving thousands of domains needs one task, not one per domain.
+      - The other options apply to every domain; O(expect) is the default for entries without their own.
+      - MX hosts shared by several domains are resolved and probed once per call.
+    type: list
+    elements: dict
+    suboptions:
+      domain:
+        description: The mail domain, in A-label form.
+        type: str
+        required: true
+      expect:
+        description: Values this domain must have, as for the top-level O(expect).
+        type: dict
+        suboptions:
+          id:
+            description: The id in the C(_mta-sts) record.
+            type: str
+          mode:
+            description: The policy mode.
+            type: str
+            choices: [enforce, testing, none]
+          mx:
+            description: The policy mx patterns (compared as a set, ignoring case).
+            type: list
+            elements: str
+          max_age:
+            description: The policy max_age, in seconds.
+            type: int
+          rua:
+            description: The TLSRPT report URIs (compared as a set).
+            type: list
+            elements: str
+  workers:
+    description:
+      - With O(domains), how many domains are verified at the same time (1 to 64). Network probes of all domains
+        share one bounded pool, so the number of open connections stays bounded too.
+    type: int
+    default: 4
   nameservers:
     description:
       - IP addresses of the DNS servers to ask for every name (C(_mta-sts), C(mta-sts.<domain>), MX hosts and their
@@ -140,6 +181,21 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ mta_sts.checks | selectattr('status', 'ne', 'ok') | map(attribute='msg') | list }}"
 
+- name: Check many domains in one task, each against what was published for it
+  mailsec.mta_sts.mta_sts_verify:
+    domains:
+      - domain: example.com
+        expect: {mode: enforce}
+      - domain: example.org
+        expect: {mode: testing}
+    workers: 8
+    fail_on: never
+  register: fleet
+
+- name: List the domains that fail
+  ansible.builtin.debug:
+    msg: "{{ fleet.results | rejectattr('passed') | map(attribute='domain') | list }}"
+
 - name: After publishing, insist that the live state is what was published
   mailsec.mta_sts.mta_sts_verify:
     domain: example.com
@@ -154,11 +210,12 @@ EXAMPLES = r'''
 RETURN = r'''
 domain:
   description: The domain checked, in lower case.
-  returned: always
+  returned: with O(domain)
   type: str
   sample: example.com
 passed:
-  description: Whether no check is an error (warnings alone still pass).
+  description:
+    - Whether no check is an error (warnings alone still pass); with O(domains), whether that holds for every domain.
   returned: always
   type: bool
   sample: true
@@ -166,7 +223,7 @@ checks:
   description:
     - Every check made, in order, one entry per finding (an MX host with two addresses has two
       V(starttls) entries).
-  returned: always
+  returned: with O(domain)
   type: list
   elements: dict
   contains:
@@ -198,7 +255,7 @@ checks:
       sample: mail.example.com
 record:
   description: The C(_mta-sts) record as a sender reads it.
-  returned: always
+  returned: with O(domain)
   type: dict
   contains:
     id:
@@ -208,7 +265,7 @@ record:
       sample: 20261128T120000
 policy:
   description: The fetched policy as a sender parses it; fields that are missing or invalid are V(null).
-  returned: always
+  returned: with O(domain)
   type: dict
   contains:
     version:
@@ -234,7 +291,7 @@ policy:
       sample: [mail.example.com]
 tlsrpt:
   description: The C(_smtp._tls) record as a sender reads it.
-  returned: always
+  returned: with O(domain)
   type: dict
   contains:
     rua:
@@ -245,7 +302,7 @@ tlsrpt:
       sample: ["mailto:tlsrpt@example.com"]
 mx_hosts:
   description: The MX hosts in preference order, with what was found on each.
-  returned: always
+  returned: with O(domain)
   type: list
   elements: dict
   contains:
@@ -296,33 +353,41 @@ invalid_options:
   type: list
   elements: str
   sample: [nameservers]
+results:
+  description:
+    - With O(domains), one entry per domain in the order given, each with the keys returned for a single O(domain)
+      (RV(domain), RV(passed), RV(checks), RV(record), RV(policy), RV(tlsrpt), RV(mx_hosts)) and C(msg), its summary.
+  returned: with O(domains)
+  type: list
+  elements: dict
+  sample:
+    - domain: example.com
+      passed: true
+      msg: "example.com: 9 check(s) ok, 0 warning(s), 0 error(s)"
+      checks: [{name: record, status: ok, msg: "v=STSv1; id=20260101; (id 20260101)"}]
+      record: {id: "20260101"}
+      policy: {version: STSv1, mode: enforce, max_age: 604800, mx: [mail.example.com]}
+      tlsrpt: {rua: ["mailto:tlsrpt@example.com"]}
+      mx_hosts: []
+failed_domains:
+  description: With O(domains), the domains whose findings reach O(fail_on), in the order given.
+  returned: with O(domains)
+  type: list
+  elements: str
+  sample: [example.org]
 '''
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _probe, _verify
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify_module import run_module
 
 
 def main():
-    module = AnsibleModule(argument_spec=_verify.argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=_verify.argument_spec(), supports_check_mode=True, **_verify.MODULE_KWARGS)
     if not _probe.HAS_DNSPYTHON:
         module.fail_json(msg=missing_required_lib('dnspython'), exception=str(_probe.DNSPYTHON_IMPORT_ERROR))
-
-    params = module.params
-    options = dict((key, params[key]) for key in ('nameservers', 'dns_port', 'ca_path', 'timeout', 'smtp_port',
-                                                  'checks', 'expect'))
-    problems = _verify.validate([params['domain']], options)
-    if problems:
-        module.fail_json(msg='; '.join(message for dummy, message in problems),
-                         invalid_options=sorted(set(option for option, dummy in problems)))
-
-    # Check mode runs exactly the same: the module only looks.
-    result = _verify.verify_domains([params['domain']], options, workers=1)[0]
-    result['changed'] = False
-    result['msg'] = _verify.summary(result, params['fail_on'])
-    if _verify.fails(result, params['fail_on']):
-        module.fail_json(**result)
-    module.exit_json(**result)
+    run_module(module)
 
 
 if __name__ == '__main__':

@@ -38,8 +38,8 @@ options:
     description:
       - The policy domain, for example V(example.com), in A-label (C(xn--)) form, without a trailing dot.
       - The record is published at C(_smtp._tls.<domain>).
+      - Exactly one of O(domain) and O(records) is required.
     type: str
-    required: true
   rua:
     description:
       - Where senders send their daily reports, each a C(mailto:) or C(https:) URI, in the order given (repeats are
@@ -54,6 +54,28 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  records:
+    description:
+      - Many domains in one call. Every name is read first, then the changes of each zone go out in one UPDATE
+        (split only beyond 64 KiB, about 250 names), each name guarded by a prerequisite on what was read.
+      - The DNS options (O(server), O(zone), O(ttl), ...) apply to every entry; every entry is checked before anything
+        is sent.
+    type: list
+    elements: dict
+    suboptions:
+      domain:
+        description: The policy domain.
+        type: str
+        required: true
+      rua:
+        description: The report URIs, as for the top-level O(rua). Required when O(records[].state=present).
+        type: list
+        elements: str
+      state:
+        description: V(present) publishes the record; V(absent) removes it.
+        type: str
+        choices: [present, absent]
+        default: present
 seealso:
   - module: mailsec.mta_sts.mta_sts_record
   - name: RFC 8460, SMTP TLS Reporting
@@ -93,12 +115,23 @@ EXAMPLES = r'''
     server: 192.0.2.53
     key_name: mta-sts-update
     key_secret: "{{ vault_tsig_secret }}"
+
+- name: Ask for reports for many domains, one UPDATE per zone
+  mailsec.mta_sts.tlsrpt_record:
+    records:
+      - domain: example.com
+        rua: [mailto:tlsrpt@example.com]
+      - domain: example.org
+        rua: [mailto:tlsrpt@example.com]
+    server: 192.0.2.53
+    key_name: mta-sts-update
+    key_secret: "{{ vault_tsig_secret }}"
 '''
 
 RETURN = r'''
 record:
   description: The record this module manages.
-  returned: success
+  returned: success, without O(records)
   type: dict
   contains:
     name:
@@ -115,15 +148,16 @@ record:
       sample: 3600
 zone:
   description: The zone that was updated (O(zone), or the one found).
-  returned: success
+  returned: success, without O(records)
   type: str
   sample: example.com
 diff:
   description:
     - The TXT values (each with its strings joined) and the TTL at the name, before and after.
     - Also returned outside diff mode.
+    - With O(records), a list of such dicts, one per changed name.
   returned: success
-  type: dict
+  type: raw
   contains:
     before:
       description: V(values) (list of str) and V(ttl) (int, V(null) when there were no TXT records) as read.
@@ -134,6 +168,32 @@ diff:
   sample:
     before: {values: [], ttl: null}
     after: {values: ["v=TLSRPTv1; rua=mailto:tlsrpt@example.com"], ttl: 3600}
+records:
+  description: With O(records), one entry per element, in the same order.
+  returned: success, with O(records)
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The owner name.
+      type: str
+      returned: always
+    value:
+      description: The TXT value published; V(null) when its state is V(absent).
+      type: str
+      returned: always
+    ttl:
+      description: The TTL of the TXT records at the name; V(null) when its state is V(absent).
+      type: int
+      returned: always
+    zone:
+      description: The zone that holds the name.
+      type: str
+      returned: always
+    changed:
+      description: Whether this name was (or, in check mode, would be) changed.
+      type: bool
+      returned: always
 invalid_options:
   description: The options whose values broke a rule, when the module failed on bad input.
   returned: failure on bad input
@@ -145,23 +205,15 @@ invalid_options:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._dns_module import (
-    dns_update_argument_spec,
+    record_argument_spec,
+    record_module_kwargs,
     run_record_module,
 )
 
 
 def main():
-    argument_spec = dns_update_argument_spec()
-    argument_spec.update(
-        domain=dict(type='str', required=True),
-        rua=dict(type='list', elements='str'),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        required_if=[('state', 'present', ('rua',))],
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=record_argument_spec('tlsrpt'), supports_check_mode=True,
+                           **record_module_kwargs('tlsrpt'))
     run_record_module(module, 'tlsrpt')
 
 

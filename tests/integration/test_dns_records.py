@@ -228,6 +228,7 @@ def test_parameter_errors_fail_before_any_network_io(lab, tmp_path):
         (STS, dict(dead, domain='example.com.', id='abc', ttl=-5)),
         (STS, dict(dead, domain='example.com', id='abc', key_secret='not base64')),
         (STS, {}),
+        (STS, {'server': dead['server']}),
     ])
     assert all(r['failed'] for r in results)
     assert results[0]['msg'] == 'id: must be 1 to 32 letters and digits (RFC 8461 3.1)'
@@ -237,7 +238,8 @@ def test_parameter_errors_fail_before_any_network_io(lab, tmp_path):
     assert results[2]['invalid_options'] == ['domain', 'ttl']
     assert 'ttl: must be a number of seconds from 0 to 2147483647' in results[2]['msg']
     assert results[3]['msg'].startswith('key_secret: must be the base64 secret')
-    assert 'domain' in results[4]['msg'] and 'server' in results[4]['msg']
+    assert results[4]['msg'] == 'missing required arguments: server'
+    assert results[5]['msg'] == 'one of the following is required: domain, records'
 
 
 @pytest.mark.parametrize('case', ['wrong-secret', 'unknown-key', 'not-allowed-zone', 'not-listening', 'timeout'])
@@ -360,3 +362,46 @@ def test_many_names_in_one_update(lab):
     assert serial(lab) == before + 1
     assert values(lab, '_mta-sts.' + domains[0]) == sorted([OTHER, 'v=STSv1; id=n0;'])
     assert values(lab, '_smtp._tls.' + domains[29]) == ['v=TLSRPTv1; rua=mailto:r@' + domains[29]]
+
+
+def test_records_of_many_domains_go_out_in_one_update(lab, tmp_path):
+    domains = [new_domain(lab) for dummy in range(25)]
+    first = [{'domain': domain, 'id': 'batch%d' % index} for index, domain in enumerate(domains)]
+    _lab.dns_update(lab, '_mta-sts.' + domains[0], 'TXT', [OTHER])
+    before = serial(lab)
+    checked = run1(tmp_path, STS, dns_args(lab, records=first), check_mode=True)
+    assert checked['changed'] and serial(lab) == before
+    created = run1(tmp_path, STS, dns_args(lab, records=first))
+    assert not created.get('failed'), created
+    assert [entry['changed'] for entry in created['records']] == [True] * 25
+    assert serial(lab) == before + 1
+    assert values(lab, '_mta-sts.' + domains[0]) == sorted([OTHER, 'v=STSv1; id=batch0;'])
+    assert created['records'][3] == {
+        'name': '_mta-sts.' + domains[3], 'value': 'v=STSv1; id=batch3;', 'ttl': 3600, 'zone': lab['dns']['zone'],
+        'changed': True}
+
+    rerun = run1(tmp_path, STS, dns_args(lab, records=first))
+    assert not rerun['changed'] and serial(lab) == before + 1
+    second = [dict(entry) for entry in first]
+    second[1]['id'] = 'changed1'
+    second[2] = {'domain': domains[2], 'state': 'absent'}
+    changed = run1(tmp_path, STS, dns_args(lab, records=second))
+    assert [entry['changed'] for entry in changed['records']] == [False, True, True] + [False] * 22
+    assert len(changed['diff']) == 2
+    assert serial(lab) == before + 2
+    assert values(lab, '_mta-sts.' + domains[1]) == ['v=STSv1; id=changed1;']
+    assert values(lab, '_mta-sts.' + domains[2]) == []
+
+
+def test_records_with_one_bad_entry_send_nothing(lab, tmp_path):
+    domains = [new_domain(lab) for dummy in range(3)]
+    before = serial(lab)
+    result = run1(tmp_path, TLSRPT, dns_args(lab, records=[
+        {'domain': domains[0], 'rua': ['mailto:tlsrpt@example.com']},
+        {'domain': domains[1], 'rua': ['ftp://example.com/']},
+        {'domain': domains[2], 'rua': ['mailto:tlsrpt@example.com']}]))
+    assert result['failed']
+    assert "records[1].rua[0]: 'ftp://example.com/' must be a mailto: or https: URI" in result['msg']
+    assert result['invalid_options'] == ['records']
+    assert serial(lab) == before
+    assert values(lab, '_smtp._tls.' + domains[0]) == []

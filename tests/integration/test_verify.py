@@ -332,3 +332,32 @@ def test_module_bad_parameters_fail_before_any_io(deployment, ansible_module):
     assert run.failed
     assert run.result['invalid_options'] == ['domain', 'expect', 'nameservers']
     assert 'checks' not in run.result
+
+
+def test_module_many_domains_in_one_call(deployment, ansible_module):
+    args = _module_args(deployment, 'good', fail_on='error', workers=3)
+    del args['domain']
+    args['domains'] = [
+        {'domain': domain_of('good'), 'expect': {'mode': 'enforce'}},
+        {'domain': domain_of('html')},
+        {'domain': domain_of('lf'), 'expect': {'mode': 'enforce'}},
+        {'domain': domain_of('good'), 'expect': {'mode': 'testing'}},
+    ]
+    run = ansible_module('mta_sts_verify', args)
+    assert run.failed
+    assert not run.changed
+    assert [result['domain'] for result in run.result['results']] == [entry['domain'] for entry in args['domains']]
+    assert [result['passed'] for result in run.result['results']] == [True, False, True, False]
+    assert run.result['failed_domains'] == [domain_of('html'), domain_of('good')]
+    assert run.result['passed'] is False
+    assert run.msg.startswith('2 of 4 domain(s) fail MTA-STS verification')
+    assert 'expect' in [entry['name'] for entry in run.result['results'][3]['checks'] if entry['status'] == 'error']
+
+
+def test_module_many_domains_bad_entry_fails_before_any_io(deployment, ansible_module):
+    run = ansible_module('mta_sts_verify', {'domains': [{'domain': 'ok.mailsec.test'}, {'domain': 'bad..name'}],
+                                            'workers': 0})
+    assert run.failed
+    assert run.result['invalid_options'] == ['domains', 'workers']
+    assert 'domains[1]: domain' in run.msg
+    assert 'results' not in run.result

@@ -255,7 +255,7 @@ def test_good_options_pass():
 @pytest.mark.parametrize('kind, changes, option, message', [
     ('sts', dict(id='ab-cd'), 'id', 'id: must be 1 to 32 letters and digits (RFC 8461 3.1)'),
     ('sts', dict(id='a' * 33), 'id', 'id: must be 1 to 32 letters and digits (RFC 8461 3.1)'),
-    ('sts', dict(id=None), 'id', 'id: must be 1 to 32 letters and digits (RFC 8461 3.1)'),
+    ('sts', dict(id=None), 'id', 'id: required when state is present'),
     ('sts', dict(domain='example.com.'), 'domain', "domain: 'example.com.' ends with a dot"),
     ('sts', dict(domain='b\u00fccher.de'), 'domain', 'A-labels'),
     ('tlsrpt', dict(rua=[]), 'rua', 'rua: give at least one mailto: or https: URI (RFC 8460 3)'),
@@ -327,3 +327,29 @@ def test_argspec_mirrors_the_doc_fragment():
         assert doc.get('required', False) == option.get('required', False), name
         assert doc.get('choices') == option.get('choices'), name
     assert spec['key_secret']['no_log'] is True
+
+
+# -- many records in one call
+
+def test_records_entries_are_checked_each_and_named():
+    params = good(domain=None, id=None, records=[
+        {'domain': 'a.example.com', 'id': 'abc', 'state': 'present'},
+        {'domain': 'b..example.com', 'id': 'abc', 'state': 'present'},
+        {'domain': 'c.example.com', 'id': 'a-b', 'state': 'present'},
+        {'domain': 'd.example.com', 'id': None, 'state': 'absent'},
+        {'domain': 'A.example.com', 'id': 'abc', 'state': 'present'},
+    ])
+    errors = _dns_module.record_option_errors(params, 'sts')
+    assert [option for option, dummy in errors] == ['records', 'records', 'records']
+    assert errors[0][1].startswith('records[1].domain: ')
+    assert errors[1][1] == 'records[2].id: must be 1 to 32 letters and digits (RFC 8461 3.1)'
+    assert errors[2][1] == 'records[4].domain: A.example.com is also given at records[0]'
+
+
+def test_records_argument_spec_mirrors_the_single_options():
+    for kind, content in (('sts', 'id'), ('tlsrpt', 'rua')):
+        spec = _dns_module.record_argument_spec(kind)
+        entry = spec['records']['options']
+        assert sorted(entry) == sorted(['domain', 'state', content])
+        assert entry[content] == spec[content]
+        assert entry['state'] == spec['state']
