@@ -135,8 +135,8 @@ BROKEN = {
     'not-json.json': b'this is not a report\n',
     'array.json': b'[{"organization-name": "X"}]',
     'no-organization.json': json.dumps(dict((k, v) for k, v in RFC8460.items() if k != 'organization-name')).encode(),
-    'bad-date.json': json.dumps(dict(RFC8460, **{'date-range': {'start-datetime': 'yesterday',
-                                                                 'end-datetime': '2016-04-01T23:59:59Z'}})).encode(),
+    'bad-date.json': json.dumps(dict(RFC8460, **{
+        'date-range': {'start-datetime': 'yesterday', 'end-datetime': '2016-04-01T23:59:59Z'}})).encode(),
     'no-policies.json': json.dumps(dict(RFC8460, policies={'policy': {}})).encode(),
     'negative-count.json': json.dumps(dict(RFC8460, policies=[{
         'policy': {'policy-type': 'sts', 'policy-domain': 'company-y.example'},
@@ -241,3 +241,10 @@ def gzip_bomb(size=1 << 30, block=1 << 20):
     for dummy in range(blocks):
         crc = zlib.crc32(zeros, crc)
     return head + repeat * (blocks - 1) + end + struct.pack('<II', crc & 0xffffffff, size & 0xffffffff)
+
+
+if __name__ == '__main__':
+    import sys
+    if len(sys.argv) != 2:
+        sys.exit('usage: %s FOLDER   (writes the sample TLS report folder the tests use)' % sys.argv[0])
+    print(write_sample_dir(sys.argv[1]))

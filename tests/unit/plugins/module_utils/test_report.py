@@ -535,9 +535,8 @@ def test_the_same_report_twice_is_counted_once():
 def test_empty_report_ids_are_told_apart_by_content():
     day1 = accepted(samples.GOOGLE_NO_POLICY, hint='example.org')
     day1_again = accepted(samples.GOOGLE_NO_POLICY, hint='example.org')
-    day2 = accepted(report(samples.GOOGLE_NO_POLICY, date_range={'start-datetime': '2019-04-13T00:00:00Z',
-                                                                  'end-datetime': '2019-04-13T23:59:59Z'}),
-                    hint='example.org')
+    next_day = {'start-datetime': '2019-04-13T00:00:00Z', 'end-datetime': '2019-04-13T23:59:59Z'}
+    day2 = accepted(report(samples.GOOGLE_NO_POLICY, date_range=next_day), hint='example.org')
     unique, dropped = _report.deduplicate([day1, day1_again, day2])
     assert dropped == 1 and len(unique) == 2
     assert all('_content_key' not in _report.public_report(item) for item in unique)

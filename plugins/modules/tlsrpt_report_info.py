@@ -1,0 +1,421 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: tlsrpt_report_info
+short_description: Read SMTP TLS reports (RFC 8460) and tell whether a domain is ready for MTA-STS enforce
+version_added: 0.1.0
+description:
+  - Reads the daily TLS reports that senders mail or post to the C(rua) of a C(_smtp._tls) record, as JSON files,
+    gzip files (C(application/tlsrpt+gzip)), e-mail messages (C(.eml) files, a Maildir or an mbox file) carrying
+    them as attachments, and returns each report normalized, the files that are not valid reports with the reason,
+    and a summary per policy domain that says whether the domain is ready to switch its policy to V(enforce).
+  - Reads what real senders send - missing or null C(contact-info), C(mx-host) as a string or a list, no
+    C(policy-domain) for C(no-policy-found), date-times without a time zone (taken as UTC), unknown fields - and is
+    strict about the structure RFC 8460 section 4 requires (C(organization-name), C(date-range) with
+    C(start-datetime) and C(end-datetime), C(report-id), a C(policies) list whose entries have C(policy.policy-type)
+    and C(summary) counts); a report missing any of these is rejected with one reason per problem.
+  - Input is bounded. A file or message larger than O(max_size) is not read, and gzip data is inflated in steps
+    and refused as soon as it passes O(max_uncompressed_size), so a gzip bomb costs a fraction of a second and
+    about O(max_uncompressed_size) of memory. JSON with more than a million values is refused before it is built.
+  - The same report delivered twice (the same C(organization-name) and C(report-id); the same content when the
+    C(report-id) is empty) is counted once.
+  - When a policy entry has no C(policy-domain), the domain is taken from the report's other entries, else from the
+    file name (RFC 8460 section 5.1, C(sender!policy-domain!begin!end.json.gz)) or the mail subject
+    (C(Report Domain:) ...); failing all of them it is counted under C((unknown)).
+  - The rule for the C(ready_for_enforce) flag of each domain in RV(summary) - it is V(true) only when both hold
+    over all the reports read for the domain. First, at least one session was reported under an C(sts) policy
+    whose C(policy-string) gives the C(mode) as C(testing). Second, no session failed in a way that enforce would
+    turn into a bounce, which counts, under C(sts) policies, every failed session except the DANE result types
+    C(tlsa-invalid), C(dnssec-invalid) and C(dane-required), failed sessions the report counts but does not detail
+    included; and, under C(no-policy-found) (senders that had not seen the policy yet) and unknown policy types,
+    the failures C(starttls-not-supported), C(certificate-host-mismatch), C(certificate-expired),
+    C(certificate-not-trusted), C(validation-failure), C(sts-policy-fetch-error), C(sts-policy-invalid) and
+    C(sts-webpki-invalid). Failures under C(tlsa) policies never count, because a sender using DANE does not apply
+    MTA-STS (RFC 8461 section 2).
+  - The C(sts-policy-*) and C(sts-webpki-invalid) failures do not bounce mail by themselves (a sender without a
+    policy delivers anyway), but they mean senders cannot load the policy, so the switch would not reach them;
+    they are counted to be on the safe side.
+  - A domain whose reports show only C(enforce) sessions is not V(ready_for_enforce), there being no testing period
+    to judge; its C(reason) says so.
+author:
+  - mailsec.mta_sts contributors (@mailsec)
+extends_documentation_fragment:
+  - mailsec.mta_sts.attributes
+  - mailsec.mta_sts.attributes.info_module
+options:
+  path:
+    description:
+      - Report files, folders and glob patterns (C(*), C(?), C([...]); C(**) matches folders at any depth).
+      - A folder is read for its C(.json), C(.gz) and C(.eml) files (hidden files skipped). A file named directly
+        or matched by a pattern is read whatever its name; its content decides whether it is JSON, gzip or an
+        e-mail message.
+      - A path that does not exist fails the module; a pattern that matches nothing is only a warning.
+    type: list
+    elements: path
+  maildir:
+    description:
+      - Maildir folders whose messages (in C(new/) and C(cur/)) carry TLS reports. Nothing is moved or marked read.
+      - Every message is searched for report attachments, by media type (C(application/tlsrpt+gzip),
+        C(application/tlsrpt+json), C(application/gzip), C(application/json)) or by a C(.json), C(.json.gz) or C(.gz)
+        file name, not only messages of type C(multipart/report; report-type="tlsrpt").
+    type: list
+    elements: path
+  mbox:
+    description:
+      - mbox files whose messages carry TLS reports, read as a stream (mboxo or mboxrd quoting). Nothing is changed.
+    type: list
+    elements: path
+  recurse:
+    description:
+      - Read the folders given in O(path) with their subfolders.
+    type: bool
+    default: false
+  domain:
+    description:
+      - Only these policy domains. Policies for other domains are left out of RV(reports) and RV(summary), and a
+        report left with no policy is counted in RV(excluded.other_domains).
+      - Compared without case and without a trailing dot.
+    type: list
+    elements: str
+  since:
+    description:
+      - Only reports whose C(end-datetime) is at or after this moment.
+      - A date (V(2026-05-01)), an RFC 3339 date-time (V(2026-05-01T00:00:00Z); no zone means UTC), or an age
+        counted back from now, a number and a unit C(s), C(m), C(h), C(d) or C(w) (V(30d), V(2w)).
+    type: str
+  max_size:
+    description:
+      - The largest file or mail message read, in bytes; larger ones are rejected without being read.
+    type: int
+    default: 10485760
+  max_uncompressed_size:
+    description:
+      - The most bytes one report may inflate to (or be, uncompressed); larger ones are rejected.
+    type: int
+    default: 52428800
+  return_reports:
+    description:
+      - Return every normalized report in RV(reports). Set to V(false) for large mailboxes when only
+        RV(summary) is wanted.
+    type: bool
+    default: true
+notes:
+  - Reads on the host the task runs on; delegate to the host holding the reports or the mailbox.
+  - Sessions are summed as the reports state them; reports from different senders about the same day are
+    different sessions, not repeats.
+seealso:
+  - module: mailsec.mta_sts.tlsrpt_record
+  - module: mailsec.mta_sts.mta_sts_policy
+  - module: mailsec.mta_sts.mta_sts_verify
+  - name: RFC 8460, SMTP TLS Reporting
+    description: Section 4 defines the report format, section 5 its delivery.
+    link: https://www.rfc-editor.org/rfc/rfc8460#section-4
+'''
+
+EXAMPLES = r'''
+- name: Summarize the reports of the last 30 days
+  mailsec.mta_sts.tlsrpt_report_info:
+    path: /srv/tlsrpt/incoming
+    since: 30d
+    return_reports: false
+  register: tlsrpt
+
+- name: Show whether each domain may switch to enforce
+  ansible.builtin.debug:
+    msg: "{{ item.key }}: {{ 'ready' if item.value.ready_for_enforce else 'not ready' }} - {{ item.value.reason }}"
+  loop: "{{ tlsrpt.summary | dict2items }}"
+  loop_control:
+    label: "{{ item.key }}"
+
+- name: Read the reports mailed to a local mailbox, for one domain
+  mailsec.mta_sts.tlsrpt_report_info:
+    maildir: /home/tlsrpt/Maildir
+    domain: example.com
+  register: tlsrpt_mail
+
+- name: Switch to enforce only when the reports are clean
+  mailsec.mta_sts.mta_sts_policy:
+    path: /var/www/mta-sts/example.com/.well-known/mta-sts.txt
+    mode: enforce
+    mx: [mail.example.com]
+  when: tlsrpt_mail.summary['example.com'].ready_for_enforce | default(false)
+
+- name: Read gzip reports from several folders and an mbox file
+  mailsec.mta_sts.tlsrpt_report_info:
+    path:
+      - /srv/tlsrpt/2026-*/*.json.gz
+      - /srv/tlsrpt/manual
+    mbox: /var/mail/tlsrpt
+'''
+
+RETURN = r'''
+reports:
+  description:
+    - Every report read, once each, in the order the sources were read (files sorted by name), normalized.
+    - Left out when O(return_reports=false).
+  returned: when O(return_reports=true)
+  type: list
+  elements: dict
+  contains:
+    source:
+      description: Where the report came from - the file, C(<mbox>#<message number>), or C(<message>#<attachment>)
+        when one message carries several reports.
+      type: str
+      sample: /srv/tlsrpt/google.com!example.com!1777593600!1777679999!001.json.gz
+    organization_name:
+      description: The sender's C(organization-name).
+      type: str
+      sample: Google Inc.
+    contact_info:
+      description: The sender's C(contact-info); V(null) when missing or not a string.
+      type: str
+      sample: smtp-tls-reporting@google.com
+    report_id:
+      description: The C(report-id); may be empty (some senders send V("")).
+      type: str
+      sample: 2026-05-01T00:00:00Z_example.com
+    start:
+      description: C(date-range.start-datetime) in UTC, ISO 8601 with a C(Z), whole seconds.
+      type: str
+      sample: "2026-05-01T00:00:00Z"
+    end:
+      description: C(date-range.end-datetime) in UTC, ISO 8601 with a C(Z), whole seconds.
+      type: str
+      sample: "2026-05-01T23:59:59Z"
+    policies:
+      description: One entry per element of the report's C(policies).
+      type: list
+      elements: dict
+      contains:
+        policy_type:
+          description: C(policy.policy-type), lower case - V(sts), V(tlsa), V(no-policy-found) (or what the sender wrote).
+          type: str
+          sample: sts
+        policy_domain:
+          description: C(policy.policy-domain), lower case, or the domain found as described above; V(null) if none.
+          type: str
+          sample: example.com
+        policy_string:
+          description: C(policy.policy-string) as a list of lines (a single string becomes a list of one).
+          type: list
+          elements: str
+          sample: ["version: STSv1", "mode: testing", "mx: mail.example.com", "max_age: 86400"]
+        mode:
+          description: For C(sts) policies, the C(mode) in C(policy_string); V(null) when absent or not C(sts).
+          type: str
+          sample: testing
+        mx_host:
+          description: C(policy.mx-host) as a list (a single string becomes a list of one).
+          type: list
+          elements: str
+          sample: [mail.example.com]
+        total_successful_session_count:
+          description: C(summary.total-successful-session-count); V(0) when absent.
+          type: int
+          sample: 1289
+        total_failure_session_count:
+          description: C(summary.total-failure-session-count); V(0) when absent.
+          type: int
+          sample: 0
+        failure_details:
+          description:
+            - The valid entries of C(failure-details); an entry without C(result-type) or a count is left out
+              (with a finding).
+          type: list
+          elements: dict
+          contains:
+            result_type:
+              description: C(result-type), lower case.
+              type: str
+              sample: certificate-expired
+            failed_session_count:
+              description: C(failed-session-count).
+              type: int
+              sample: 100
+            sending_mta_ip:
+              description: C(sending-mta-ip), or V(null).
+              type: str
+              sample: 2001:db8:abcd:12::1
+            receiving_mx_hostname:
+              description: C(receiving-mx-hostname), lower case, no trailing dot, or V(null).
+              type: str
+              sample: mx1.mail.company-y.example
+            receiving_mx_helo:
+              description: C(receiving-mx-helo), or V(null).
+              type: str
+              sample: mx1.mail.company-y.example
+            receiving_ip:
+              description: C(receiving-ip), or V(null).
+              type: str
+              sample: 203.0.113.56
+            additional_information:
+              description: C(additional-information), or V(null).
+              type: str
+              sample: https://reports.company-x.example/report_info?id=5065427c-23d3
+            failure_reason_code:
+              description: C(failure-reason-code) (or C(failure-error-code), as in the RFC's example), or V(null).
+              type: str
+              sample: X509_V_ERR_PROOF_OF_POSSESSION_MISMATCH
+    findings:
+      description: The warnings about this report (it was still used), for example a date-time without a zone.
+      type: list
+      elements: dict
+      contains:
+        severity:
+          description: Always V(warning) here (a report with an error is in RV(rejected)).
+          type: str
+          sample: warning
+        rule:
+          description: The field or rule concerned.
+          type: str
+          sample: datetime-zone
+        msg:
+          description: One sentence.
+          type: str
+          sample: date-range.start-datetime 2026-05-02T00:00:00 has no time zone; taken as UTC
+rejected:
+  description: Every file, message or attachment that is not a usable report, with the reason.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    source:
+      description: As in RV(reports[].source).
+      type: str
+      sample: /srv/tlsrpt/truncated.json.gz
+    reason:
+      description: What is wrong, one clause per problem, separated by C(; ).
+      type: str
+      sample: gzip data is truncated (member 1 has no end)
+  sample:
+    - source: /srv/tlsrpt/truncated.json.gz
+      reason: gzip data is truncated (member 1 has no end)
+excluded:
+  description: Reports read but not counted.
+  returned: always
+  type: dict
+  contains:
+    duplicates:
+      description: Repeated deliveries of a report already counted.
+      type: int
+      sample: 1
+    other_domains:
+      description: Reports with no policy for a domain in O(domain).
+      type: int
+      sample: 0
+    before_since:
+      description: Reports that ended before O(since).
+      type: int
+      sample: 0
+summary:
+  description:
+    - Keyed by policy domain (lower case; C((unknown)) when no domain could be found), over all the reports counted;
+      each value holds the keys below.
+  returned: always
+  type: dict
+  contains:
+    total_successful_session_count:
+      description: Successful sessions, all policy types.
+      type: int
+      sample: 1758
+    total_failure_session_count:
+      description: Failed sessions, all policy types.
+      type: int
+      sample: 2
+    failures_by_result_type:
+      description: Failed sessions per C(result-type), from C(failure-details).
+      type: dict
+      sample: {"tlsa-invalid": 2}
+    failures_by_receiving_mx:
+      description: Failed sessions per receiving MX host name (the receiving IP when the report names no host),
+        from C(failure-details).
+      type: dict
+      sample: {"mail.example.com": 2}
+    organizations:
+      description: The reporting organizations, sorted.
+      type: list
+      elements: str
+      sample: [Google Inc., Mail Provider B.V., Microsoft Corporation]
+    report_count:
+      description: The number of reports counted for the domain.
+      type: int
+      sample: 3
+    start:
+      description: The earliest C(start) of those reports.
+      type: str
+      sample: "2026-05-01T00:00:00Z"
+    end:
+      description: The latest C(end) of those reports.
+      type: str
+      sample: "2026-05-03T21:59:59Z"
+    policy_types:
+      description: Sessions (successful and failed) per C(policy-type).
+      type: dict
+      sample: {"sts": 1758, "tlsa": 22}
+    sts_modes:
+      description: Sessions under C(sts) policies per policy mode (V(unknown) when the report has no C(policy-string)).
+      type: dict
+      sample: {"testing": 1758}
+    blocking_failure_session_count:
+      description: The failed sessions that keep the domain from enforce, by the rule in the description.
+      type: int
+      sample: 0
+    ready_for_enforce:
+      description: Whether the reports show the domain can switch its policy to V(enforce), by the rule in the
+        description.
+      type: bool
+      sample: true
+    reason:
+      description: One sentence saying why.
+      type: str
+      sample: 1758 sessions from 3 organizations between 2026-05-01 and 2026-05-03 were made under the testing
+        policy and none failed in a way that enforce would turn into a bounce.
+  sample:
+    example.com:
+      total_successful_session_count: 1778
+      total_failure_session_count: 2
+      failures_by_result_type: {"tlsa-invalid": 2}
+      failures_by_receiving_mx: {"mail.example.com": 2}
+      organizations: [Google Inc., Mail Provider B.V., Microsoft Corporation]
+      report_count: 3
+      start: "2026-05-01T00:00:00Z"
+      end: "2026-05-03T21:59:59Z"
+      policy_types: {"sts": 1758, "tlsa": 22}
+      sts_modes: {"testing": 1758}
+      blocking_failure_session_count: 0
+      ready_for_enforce: true
+      reason: 1758 sessions from 3 organizations between 2026-05-01 and 2026-05-03 were made under the testing
+        policy and none failed in a way that enforce would turn into a bounce.
+invalid_options:
+  description: The options whose values broke a rule, when the module failed on bad input.
+  returned: failure on bad input
+  type: list
+  elements: str
+  sample: [since]
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._report_module import (
+    REQUIRED_ONE_OF, argument_spec, run_module,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        required_one_of=REQUIRED_ONE_OF,
+        supports_check_mode=True,
+    )
+    run_module(module)
+
+
+if __name__ == '__main__':
+    main()
