@@ -190,11 +190,15 @@ changelog-lint: venv
 	@echo "==> changelog-lint: antsibull-changelog lint"
 	"$(VENV)/bin/antsibull-changelog" lint
 
-# The molecule scenario runs the role against this machine: lab up (prepare), check, converge,
+# The molecule scenarios run the role against this machine: lab up (prepare), check, converge,
 # idempotence (zero changes), verify, cleanup (nginx and the lab stopped by PID, site removed).
+# default: the two lab domains; fleet: the same plus 50 generated domains.
+MOLECULE_SCENARIOS := default fleet
 molecule: venv
-	@echo "==> molecule: extensions/molecule/default"
-	molecule test --scenario-name default
+	@for scenario in $(MOLECULE_SCENARIOS); do
+	  echo "==> molecule: extensions/molecule/$$scenario"
+	  molecule test --scenario-name "$$scenario"
+	done
 
 # ---------------------------------------------------------------- lab demo
 

@@ -63,6 +63,7 @@ DEFAULT_DIR = "/tmp/mailsec-lab"
 LAB_JSON = "lab.json"
 LAB_VARS = "lab_vars.yml"
 TSIG_FILE = "tsig.key"
+FLEET_VARS = "fleet_vars.yml"
 ADDED_ADDRESSES = "added_addresses.json"
 
 STOP_TIMEOUT = 5.0
@@ -392,6 +393,47 @@ def issue_cert(names: Union[str, Iterable[str]], not_before: Optional[datetime.d
     leaf = ca_obj.issue_cert(*names, common_name=names[0], **kwargs)
     stem = basename or (re.sub(r"[^A-Za-z0-9_.-]", "_", names[0]) + "-" + secrets.token_hex(3))
     return write_leaf(leaf, base_dir / f"{stem}.crt", base_dir / f"{stem}.key")
+
+
+# ---------------------------------------------------------------------------------------------
+# Fleet domains: many lab domains at once, for scale tests and benchmarks
+
+FLEET_NAMES_PER_UPDATE = 400
+FLEET_NAMES_PER_CERT = 100
+
+
+def fleet_domain_names(count: int) -> list[str]:
+    return [f"fleet{index:05d}.{ZONE}" for index in range(count)]
+
+
+def add_fleet_domains(lab_info: dict, count: int) -> list[dict]:
+    """Add ``count`` domains to the lab zone and return their role entries.
+
+    Each domain ``fleetNNNNN.mailsec.test`` gets MX 10/20 to the lab MX hosts and
+    ``mta-sts.<domain>`` A on the lab's policy address, a few hundred names per UPDATE; the
+    certificates come from the lab CA, one per FLEET_NAMES_PER_CERT domains. Returns
+    ``[{domain, tls_certificate, tls_certificate_key}]`` and writes the same, as
+    ``lab_fleet_domains``, to ``<state_dir>/fleet_vars.yml``.
+    """
+    dns = _dns()
+    names = fleet_domain_names(count)
+    address = lab_info["domains"][0]["mta_sts_address"]
+    mx_records = [f"{host['preference']} {host['name']}." for host in lab_info["mx_hosts"]]
+    for start in range(0, len(names), FLEET_NAMES_PER_UPDATE):
+        update = dns.update.UpdateMessage(ZONE + ".", keyring=_tsig_key(lab_info))
+        for domain in names[start:start + FLEET_NAMES_PER_UPDATE]:
+            update.replace(domain + ".", TTL, *_rdatas("MX", mx_records, ZONE + "."))
+            update.replace(f"mta-sts.{domain}.", TTL, *_rdatas("A", [address], ZONE + "."))
+        _send_update(lab_info, update, True, 60.0)
+    entries = []
+    cert_dir = Path(lab_info["state_dir"]) / "fleet-certs"
+    for start in range(0, len(names), FLEET_NAMES_PER_CERT):
+        chunk = names[start:start + FLEET_NAMES_PER_CERT]
+        cert, key = issue_cert([f"mta-sts.{domain}" for domain in chunk], ca=lab_info, out_dir=cert_dir,
+                               basename=f"fleet{start:05d}")
+        entries.extend({"domain": domain, "tls_certificate": cert, "tls_certificate_key": key} for domain in chunk)
+    _write_text(Path(lab_info["state_dir"]) / FLEET_VARS, "---\n" + to_yaml({"lab_fleet_domains": entries}))
+    return entries
 
 
 # ---------------------------------------------------------------------------------------------
@@ -851,11 +893,11 @@ class Lab:
         sd.mkdir(parents=True, exist_ok=True)
         os.chmod(sd, 0o755)
         named_dir, cert_dir, smtp_dir = sd / "named", sd / "certs", sd / "smtp"
-        for d in (named_dir, cert_dir, smtp_dir, sd / "extra-certs"):
+        for d in (named_dir, cert_dir, smtp_dir, sd / "extra-certs", sd / "fleet-certs"):
             shutil.rmtree(d, ignore_errors=True)
         for d in (named_dir, cert_dir, smtp_dir):
             d.mkdir(mode=0o755)
-        for f in (LAB_JSON, LAB_VARS, TSIG_FILE, "ca.pem", "ca.key"):
+        for f in (LAB_JSON, LAB_VARS, TSIG_FILE, FLEET_VARS, "ca.pem", "ca.key"):
             with contextlib.suppress(FileNotFoundError):
                 (sd / f).unlink()
 
@@ -962,7 +1004,8 @@ class Lab:
                 stopped.append(f"{name} ({pid})")
         record = self.state_dir / ADDED_ADDRESSES
         removed = [ip for ip in _read_json(record, []) if remove_loopback_address(ip)]
-        for f in (record, self.lab_json, self.state_dir / LAB_VARS, self.state_dir / TSIG_FILE):
+        for f in (record, self.lab_json, self.state_dir / LAB_VARS, self.state_dir / TSIG_FILE,
+                  self.state_dir / FLEET_VARS):
             with contextlib.suppress(FileNotFoundError):
                 f.unlink()
         parts = []
@@ -989,16 +1032,23 @@ class Lab:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="lab.py", description=__doc__.split("\n", maxsplit=1)[0])
-    parser.add_argument("command", choices=("up", "down", "status"))
+    parser.add_argument("command", choices=("up", "down", "status", "add-fleet"))
     parser.add_argument("--dir", default=None,
                         help=f"state dir (default $MAILSEC_LAB_DIR or {DEFAULT_DIR})")
     parser.add_argument("--json", action="store_true", help="status: print lab.json")
+    parser.add_argument("--count", type=int, default=50, help="add-fleet: how many domains (default 50)")
     args = parser.parse_args(argv)
     lab = Lab(args.dir)
     try:
         if args.command == "up":
             lab.up()
             print(lab.message)
+            return 0
+        if args.command == "add-fleet":
+            if not lab.health()["healthy"]:
+                raise LabError(f"the lab in {lab.state_dir} is not running; run `lab.py up` first")
+            entries = add_fleet_domains(lab.info, args.count)
+            print(f"added {len(entries)} fleet domains; role entries in {lab.state_dir}/fleet_vars.yml")
             return 0
         if args.command == "down":
             lab.down()
