@@ -274,6 +274,14 @@ def build_update(zone, changes, key=None):
     return message
 
 
+def _fits(message, max_size):
+    """Whether ``message`` encodes in ``max_size`` bytes; dnspython refuses (TooBig) past 64 KiB."""
+    try:
+        return len(message.to_wire()) <= max_size
+    except dns.exception.TooBig:
+        return False
+
+
 def build_updates(zone, changes, key=None, max_size=MAX_UPDATE_SIZE):
     """As ``build_update``, cut into as few messages as fit in a TCP DNS message (usually one).
 
@@ -283,8 +291,7 @@ def build_updates(zone, changes, key=None, max_size=MAX_UPDATE_SIZE):
     changed = [change for change in changes if change.changed]
     if not changed:
         return []
-    message = build_update(zone, changed, key=None)
-    if len(changed) == 1 or len(message.to_wire()) <= max_size:
+    if len(changed) == 1 or _fits(build_update(zone, changed, key=None), max_size):
         return [build_update(zone, changed, key)]
     half = len(changed) // 2
     return build_updates(zone, changed[:half], key, max_size) + build_updates(zone, changed[half:], key, max_size)

@@ -210,6 +210,17 @@ def test_build_updates_cuts_only_beyond_the_size_limit():
     assert sum(len(rrs(m.prerequisite)) for m in messages) == 40
 
 
+def test_build_updates_splits_what_dnspython_cannot_encode_at_all():
+    # 5000 names are far past 64 KiB: to_wire() raises TooBig instead of returning a long message.
+    changes = [_dns.plan_change('_mta-sts.fleet%05d.example.com.' % i, [rec('v=STSv1; id=old%d;' % i)], 60, STS,
+                                'v=STSv1; id=%032d;' % i, 60) for i in range(5000)]
+    key = _dns.make_key('mailsec-lab-key.', SECRET, 'hmac-sha256')
+    messages = _dns.build_updates('example.com', changes, key)
+    assert 1 < len(messages) < 100
+    assert all(len(m.to_wire()) <= _dns.MAX_UPDATE_SIZE + 512 for m in messages)
+    assert sum(len(rrs(m.prerequisite)) for m in messages) == 5000
+
+
 def test_update_is_signed_with_the_key():
     key = _dns.make_key('mailsec-lab-key.', SECRET, 'hmac-sha512')
     change = _dns.plan_change('n.example.com.', [], None, STS, 'v=STSv1; id=a;', 60)
