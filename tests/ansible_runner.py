@@ -32,6 +32,12 @@ def ansible_env(extra=None):
     return env
 
 
+def recap_changed(output, host='localhost'):
+    """The ``changed=`` count of ``host`` in the last PLAY RECAP of ansible-playbook's output."""
+    recap = [line for line in output.splitlines() if line.startswith(host + ' ') and 'changed=' in line]
+    return int(recap[-1].split('changed=')[1].split()[0])
+
+
 def run_steps(tmp_path, steps, verbosity=0, env=None):
     """Run ``steps`` on localhost in one playbook; each is ``(fqcn, args)`` or ``(fqcn, args, task_keywords)``.
 

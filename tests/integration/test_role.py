@@ -16,16 +16,15 @@ import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import lab as labtools
+from ansible_runner import REPO, ansible_env, recap_changed
+
 VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts.conf'
 
 
 def playbook(lab, name, extra_vars=None):
     """Run playbooks/<name> with the lab's state dir; return (returncode, output)."""
-    env = dict(os.environ)
-    env['MAILSEC_LAB_DIR'] = lab['state_dir']
-    env.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.join(REPO, '.collections'))
-    env['ANSIBLE_NOCOLOR'] = '1'
+    env = ansible_env({'MAILSEC_LAB_DIR': lab['state_dir']})
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), os.path.join(REPO, 'playbooks', name)]
     if extra_vars:
         command += ['-e', json.dumps(extra_vars)]
@@ -50,11 +49,6 @@ def fetch_policy(lab, domain):
     return head.split(b'\r\n')[0].decode(), body
 
 
-def changed_count(output):
-    recap = [line for line in output.splitlines() if line.startswith('localhost ') and 'changed=' in line]
-    return int(recap[-1].split('changed=')[1].split()[0])
-
-
 @pytest.fixture(scope='module')
 def deployed(lab):
     """The lab domains deployed once by playbooks/lab.yml; nginx stopped and the site removed after."""
@@ -75,7 +69,7 @@ def lab_domain_entry(lab, index=0, **overrides):
 def test_second_run_changes_nothing(deployed):
     code, output = playbook(deployed, 'lab.yml')
     assert code == 0, output[-3000:]
-    assert changed_count(output) == 0, output[-3000:]
+    assert recap_changed(output) == 0, output[-3000:]
 
 
 def test_mx_missing_from_the_policy_fails_at_verify_with_the_finding(deployed):
@@ -104,7 +98,7 @@ def test_invalid_variables_fail_before_any_change(deployed, extra, option):
     assert code != 0
     assert 'Validating arguments against arg spec' in output
     assert option in output.split('fatal:')[-1]
-    assert changed_count(output) == 0
+    assert recap_changed(output) == 0
     assert open(VHOST_FILE).read() == before
 
 
@@ -124,3 +118,45 @@ def test_broken_vhost_is_refused_and_the_old_site_keeps_serving(deployed, tmp_pa
     # The backup made while trying is gone too: nothing but the vhost file itself is left.
     assert [name for name in os.listdir(os.path.dirname(VHOST_FILE)) if name.startswith('mailsec-mta-sts')] \
         == ['mailsec-mta-sts.conf']
+
+
+def sts_record(lab, domain):
+    return labtools.dns_query(lab, '_mta-sts.' + domain, 'TXT')
+
+
+def test_absent_withdraws_with_mode_none_and_a_new_id(deployed):
+    before = sts_record(deployed, 'alpha.mailsec.test')
+    withdrawn = [lab_domain_entry(deployed, 0, state='absent'), lab_domain_entry(deployed, 1)]
+    try:
+        code, output = playbook(deployed, 'lab.yml', {'mta_sts_domains': withdrawn})
+        assert code == 0, output[-3000:]
+        status, body = fetch_policy(deployed, 'alpha.mailsec.test')
+        assert status == 'HTTP/1.1 200 OK'
+        # RFC 8461 8.3: still served, mode none, the mx lines kept, under a new id.
+        assert b'mode: none\r\n' in body and b'mx: mx1.mailsec.test\r\n' in body
+        after = sts_record(deployed, 'alpha.mailsec.test')
+        assert len(after) == 1 and after != before
+        assert 'alpha.mailsec.test: mode none is published with id' in output
+        assert 'remove _mta-sts.alpha.mailsec.test, then the vhost for mta-sts.alpha.mailsec.test' in output
+    finally:
+        code, output = playbook(deployed, 'lab.yml')
+        assert code == 0, output[-3000:]
+    assert sts_record(deployed, 'alpha.mailsec.test') == before
+
+
+def test_hosted_dns_mode_publishes_nothing_and_lists_the_records(deployed):
+    serial = labtools.dns_serial(deployed)
+    changed = [lab_domain_entry(deployed, 0, max_age=3600), lab_domain_entry(deployed, 1)]
+    try:
+        code, output = playbook(deployed, 'lab.yml', {'mta_sts_domains': changed, 'mta_sts_dns_method': 'none',
+                                                      'mta_sts_verify': False})
+        assert code == 0, output[-3000:]
+        assert labtools.dns_serial(deployed) == serial
+        shown = output.split('Show the records to set by hand')[1]
+        assert '_mta-sts.alpha.mailsec.test TXT v=STSv1; id=' in shown
+        assert '_smtp._tls.beta.mailsec.test TXT v=TLSRPTv1; rua=mailto:tlsrpt@mailsec.test' in shown
+        # The policy itself is served at once; only its id waits for the admin.
+        assert b'max_age: 3600\r\n' in fetch_policy(deployed, 'alpha.mailsec.test')[1]
+    finally:
+        code, output = playbook(deployed, 'lab.yml')
+        assert code == 0, output[-3000:]
