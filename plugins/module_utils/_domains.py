@@ -20,8 +20,12 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils import _policy, _r
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import domain_error
 
 DOMAIN_KEYS = ('domain', 'mode', 'mx', 'max_age', 'tlsrpt_rua', 'tls_certificate', 'tls_certificate_key', 'state')
-DEFAULT_KEYS = DOMAIN_KEYS[1:] + ('webroot',)
+DEFAULT_KEYS = DOMAIN_KEYS[1:] + ('webroot', 'acme_certificate_dir')
 POLICY_PATH = '.well-known/mta-sts.txt'
+# tls_certificate: acme = the role gets and renews the certificate itself (ACME, http-01), keeping
+# the key and certificates in <acme_certificate_dir>/mta-sts.<domain>/.
+ACME = 'acme'
+DEFAULT_ACME_CERTIFICATE_DIR = '/etc/mailsec-mta-sts/acme'
 
 
 class DomainSpecError(ValueError):
@@ -76,6 +80,22 @@ def normalize_domain(entry, defaults, where):
     policy = {'mode': mode, 'mx': _policy.unique_mx(mx), 'max_age': max_age}
     policy_id = _policy.policy_id(policy)
     webroot = posixpath.join(defaults.get('webroot') or '/var/www/mta-sts', domain)
+    host = 'mta-sts.%s' % domain
+
+    certificate = value('tls_certificate') or ''
+    key = value('tls_certificate_key') or ''
+    acme = certificate == ACME
+    acme_dir = None
+    if acme:
+        if entry.get('tls_certificate_key') is not None:
+            raise DomainSpecError('%s: tls_certificate_key cannot be set when tls_certificate is acme: the role '
+                                  'makes the key itself (in acme_certificate_dir/%s/privkey.pem)' % (where, host))
+        acme_dir = posixpath.join(defaults.get('acme_certificate_dir') or DEFAULT_ACME_CERTIFICATE_DIR, host)
+        certificate = posixpath.join(acme_dir, 'fullchain.pem')
+        key = posixpath.join(acme_dir, 'privkey.pem')
+    else:
+        certificate = certificate.replace('{domain}', domain)
+        key = key.replace('{domain}', domain)
     live = {'mode': mode, 'mx': policy['mx'], 'max_age': max_age}
     published = dict(live, rua=rua) if rua else dict(live)
     return {
@@ -85,9 +105,18 @@ def normalize_domain(entry, defaults, where):
         'mx': policy['mx'],
         'max_age': max_age,
         'tlsrpt_rua': rua,
-        'tls_certificate': (value('tls_certificate') or '').replace('{domain}', domain),
-        'tls_certificate_key': (value('tls_certificate_key') or '').replace('{domain}', domain),
-        'mta_sts_host': 'mta-sts.%s' % domain,
+        'tls_certificate': certificate,
+        'tls_certificate_key': key,
+        'mta_sts_host': host,
+        # ACME: whether the role issues the certificate, its folder, and the file naming the ACME
+        # directory that issued it; acme_entry is an element of mta_sts_certificate_info's
+        # "certificates" option (None without ACME).
+        'acme': acme,
+        'acme_dir': acme_dir,
+        'acme_entry': {
+            'domain': domain, 'path': certificate, 'key_path': key,
+            'issued_by_path': posixpath.join(acme_dir, 'acme-directory'),
+        } if acme else None,
         'webroot': webroot,
         'policy_path': posixpath.join(webroot, POLICY_PATH),
         'policy': _policy.render(policy),

@@ -160,3 +160,28 @@ def test_hosted_dns_mode_publishes_nothing_and_lists_the_records(deployed):
     finally:
         code, output = playbook(deployed, 'lab.yml')
         assert code == 0, output[-3000:]
+
+
+def served_certificate(lab, domain):
+    """The DER certificate nginx presents for mta-sts.<domain>."""
+    context = ssl.create_default_context(cafile=lab['ca_path'])
+    with socket.create_connection((lab['domains'][0]['mta_sts_address'], 443), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname='mta-sts.' + domain) as tls:
+            return tls.getpeercert(binary_form=True)
+
+
+def test_a_changed_vhost_reaches_the_running_nginx(deployed, tmp_path):
+    old = served_certificate(deployed, 'alpha.mailsec.test')
+    cert, key = labtools.issue_cert(['mta-sts.alpha.mailsec.test'], ca=deployed, out_dir=str(tmp_path))
+    entries = [lab_domain_entry(deployed, 0, tls_certificate=cert, tls_certificate_key=key), lab_domain_entry(deployed, 1)]
+    try:
+        code, output = playbook(deployed, 'lab.yml', {'mta_sts_domains': entries})
+        assert code == 0, output[-3000:]
+        new = served_certificate(deployed, 'alpha.mailsec.test')
+        assert new != old
+        with open(cert) as handle:
+            assert ssl.DER_cert_to_PEM_cert(new).strip() in handle.read()
+    finally:
+        code, output = playbook(deployed, 'lab.yml')
+        assert code == 0, output[-3000:]
+    assert served_certificate(deployed, 'alpha.mailsec.test') == old

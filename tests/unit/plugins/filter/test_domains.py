@@ -68,3 +68,37 @@ def test_duplicate_domains_are_refused():
     with pytest.raises(AnsibleFilterError) as info:
         mta_sts_domains([{'domain': 'example.com'}, {'domain': 'EXAMPLE.com'}], DEFAULTS)
     assert 'already listed at [0]' in str(info.value)
+
+
+def test_acme_certificates_live_in_the_acme_folder():
+    defaults = dict(DEFAULTS, acme_certificate_dir='/etc/acme-test')
+    acme, plain = mta_sts_domains([{'domain': 'example.com', 'tls_certificate': 'acme'}, {'domain': 'example.org'}],
+                                  defaults)
+    folder = '/etc/acme-test/mta-sts.example.com'
+    assert (acme['acme'], acme['acme_dir']) == (True, folder)
+    assert acme['tls_certificate'] == folder + '/fullchain.pem'
+    assert acme['tls_certificate_key'] == folder + '/privkey.pem'
+    assert acme['acme_entry'] == {'domain': 'example.com', 'path': folder + '/fullchain.pem',
+                                  'key_path': folder + '/privkey.pem', 'issued_by_path': folder + '/acme-directory'}
+    assert (plain['acme'], plain['acme_dir'], plain['acme_entry']) == (False, None, None)
+    assert plain['tls_certificate'] == '/etc/ssl/example.org/fullchain.pem'
+
+
+def test_acme_as_the_role_wide_default_and_its_default_folder():
+    defaults = dict(DEFAULTS, tls_certificate='acme')
+    del defaults['tls_certificate_key']
+    item, own = mta_sts_domains([{'domain': 'example.com'},
+                                 {'domain': 'example.net', 'tls_certificate': '/etc/ssl/net.pem',
+                                  'tls_certificate_key': '/etc/ssl/net.key'}], defaults)
+    assert item['acme'] is True
+    assert item['tls_certificate'] == '/etc/mailsec-mta-sts/acme/mta-sts.example.com/fullchain.pem'
+    assert (own['acme'], own['tls_certificate'], own['tls_certificate_key']) == (False, '/etc/ssl/net.pem',
+                                                                                 '/etc/ssl/net.key')
+
+
+def test_acme_entry_may_not_name_its_key():
+    with pytest.raises(AnsibleFilterError) as info:
+        mta_sts_domains([{'domain': 'example.com', 'tls_certificate': 'acme', 'tls_certificate_key': '/k.pem'}],
+                        DEFAULTS)
+    assert 'mta_sts_domains[0] (example.com): tls_certificate_key cannot be set when tls_certificate is acme' \
+        in str(info.value)
