@@ -38,6 +38,16 @@ def recap_changed(output, host='localhost'):
     return int(recap[-1].split('changed=')[1].split()[0])
 
 
+def run_playbook(name, lab_dir, extra_vars=None):
+    """Run playbooks/<name> against the lab in ``lab_dir``; return ``(returncode, stdout + stderr)``."""
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), os.path.join(REPO, 'playbooks', name)]
+    if extra_vars:
+        command += ['-e', json.dumps(extra_vars)]
+    proc = subprocess.run(command, env=ansible_env({'MAILSEC_LAB_DIR': lab_dir}), capture_output=True, text=True,
+                          timeout=900, check=False)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
 def run_steps(tmp_path, steps, verbosity=0, env=None):
     """Run ``steps`` on localhost in one playbook; each is ``(fqcn, args)`` or ``(fqcn, args, task_keywords)``.
 

@@ -11,45 +11,29 @@ runs the system nginx on the lab address and removes the site afterwards.
 """
 
 import hashlib
-import json
 import os
-import socket
-import ssl
-import subprocess
-import sys
 
 import pytest
 
-import lab as lablib
+import lab as labtools
+from ansible_runner import run_playbook
 
 pytestmark = pytest.mark.lab
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts.conf'
 CHALLENGE_DIR = '/var/www/mta-sts-acme/.well-known/acme-challenge'
 FORCE_RENEWAL = {'lab_acme': True, 'mta_sts_acme_remaining_days': 100, 'mta_sts_verify_retries': 0}
 
 
 def playbook(lab, name, extra_vars=None):
-    """Run playbooks/<name> with the lab's state dir; return (returncode, output)."""
-    env = dict(os.environ)
-    env['MAILSEC_LAB_DIR'] = lab['state_dir']
-    env.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.join(REPO, '.collections'))
-    env['ANSIBLE_NOCOLOR'] = '1'
-    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), os.path.join(REPO, 'playbooks', name)]
-    if extra_vars:
-        command += ['-e', json.dumps(extra_vars)]
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
-    return proc.returncode, proc.stdout + proc.stderr
+    return run_playbook(name, lab['state_dir'], extra_vars)
 
 
 def served_certificate(lab, domain):
     """SHA-256 of the leaf certificate served for mta-sts.<domain>, checked against Pebble's root."""
-    host = 'mta-sts.' + domain
-    context = ssl.create_default_context(cafile=lab['pebble']['verify_ca_path'])
-    with socket.create_connection((lab['domains'][0]['mta_sts_address'], 443), timeout=5) as raw:
-        with context.wrap_socket(raw, server_hostname=host) as tls:
-            return hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest()
+    dummy, leaf, dummy = labtools.fetch_policy(lab['domains'][0]['mta_sts_address'], 'mta-sts.' + domain,
+                                               lab['pebble']['verify_ca_path'])
+    return hashlib.sha256(leaf).hexdigest()
 
 
 def served(lab):
@@ -72,7 +56,7 @@ def acme(lab):
     """The lab domains with certificates from Pebble; nginx stopped and the site removed after."""
     code, output = playbook(lab, 'lab.yml', {'lab_acme': True})
     assert code == 0, output[-3000:]
-    info = lablib.Lab(lab['state_dir']).info
+    info = labtools.Lab(lab['state_dir']).info
     assert info.get('pebble'), 'lab.yml with lab_acme did not start Pebble'
     yield info
     # A lab dir that does not exist: lab_stop's `lab.py down` is then a no-op, the session lab (and
@@ -99,11 +83,11 @@ def test_a_wrong_directory_url_fails_and_the_old_certificates_keep_serving(acme)
 def test_an_unreachable_challenge_fails_and_the_old_certificates_keep_serving(acme):
     before, files, vhost = served(acme), on_disk(acme), open(VHOST_FILE).read()
     # Pebble resolves mta-sts.alpha through the lab named: point it where nothing listens.
-    lablib.dns_update(acme, 'mta-sts.alpha', 'A', ['127.0.80.99'])
+    labtools.dns_update(acme, 'mta-sts.alpha', 'A', ['127.0.80.99'])
     try:
         code, output = playbook(acme, 'lab.yml', FORCE_RENEWAL)
     finally:
-        lablib.dns_update(acme, 'mta-sts.alpha', 'A', [acme['domains'][0]['mta_sts_address']])
+        labtools.dns_update(acme, 'mta-sts.alpha', 'A', [acme['domains'][0]['mta_sts_address']])
     assert code != 0
     failure = failure_of(output)
     assert "failed at the task 'Have the challenges validated and fetch the certificates'" in failure, failure

@@ -7,46 +7,26 @@ These tests change /etc/nginx/conf.d and /var/www/mta-sts and run the system ngi
 ``signal`` mode); the module fixture stops that nginx by PID and removes the files afterwards.
 """
 
-import json
 import os
-import socket
 import ssl
-import subprocess
-import sys
 
 import pytest
 
 import lab as labtools
-from ansible_runner import REPO, ansible_env, recap_changed
+from ansible_runner import recap_changed, run_playbook
 
 VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts.conf'
 
 
 def playbook(lab, name, extra_vars=None):
-    """Run playbooks/<name> with the lab's state dir; return (returncode, output)."""
-    env = ansible_env({'MAILSEC_LAB_DIR': lab['state_dir']})
-    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), os.path.join(REPO, 'playbooks', name)]
-    if extra_vars:
-        command += ['-e', json.dumps(extra_vars)]
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
-    return proc.returncode, proc.stdout + proc.stderr
+    return run_playbook(name, lab['state_dir'], extra_vars)
 
 
 def fetch_policy(lab, domain):
-    """GET the policy the way a sender does: to the lab address, SNI and certificate for the name."""
-    host = 'mta-sts.' + domain
-    context = ssl.create_default_context(cafile=lab['ca_path'])
-    with socket.create_connection((lab['domains'][0]['mta_sts_address'], 443), timeout=5) as raw:
-        with context.wrap_socket(raw, server_hostname=host) as tls:
-            tls.sendall(('GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' % host).encode())
-            data = b''
-            while True:
-                chunk = tls.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-    head, dummy, body = data.partition(b'\r\n\r\n')
-    return head.split(b'\r\n')[0].decode(), body
+    """The policy as a sender gets it: ``(status line, body)``."""
+    status, dummy, body = labtools.fetch_policy(lab['domains'][0]['mta_sts_address'], 'mta-sts.' + domain,
+                                                lab['ca_path'])
+    return status, body
 
 
 @pytest.fixture(scope='module')
@@ -164,10 +144,7 @@ def test_hosted_dns_mode_publishes_nothing_and_lists_the_records(deployed):
 
 def served_certificate(lab, domain):
     """The DER certificate nginx presents for mta-sts.<domain>."""
-    context = ssl.create_default_context(cafile=lab['ca_path'])
-    with socket.create_connection((lab['domains'][0]['mta_sts_address'], 443), timeout=5) as raw:
-        with context.wrap_socket(raw, server_hostname='mta-sts.' + domain) as tls:
-            return tls.getpeercert(binary_form=True)
+    return labtools.fetch_policy(lab['domains'][0]['mta_sts_address'], 'mta-sts.' + domain, lab['ca_path'])[1]
 
 
 def test_a_changed_vhost_reaches_the_running_nginx(deployed, tmp_path):

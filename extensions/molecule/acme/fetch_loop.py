@@ -18,30 +18,23 @@ import argparse
 import hashlib
 import json
 import os
-import socket
+import pathlib
 import ssl
 import sys
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / 'tests' / 'lab'))
 
-def fetch(address, host, context, timeout):
+import lab as labtools  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def fetch(address, host, cafile, timeout):
     """``(ok, leaf sha256 or None, error or None)`` for one policy fetch."""
     try:
-        with socket.create_connection((address, 443), timeout=timeout) as raw:
-            with context.wrap_socket(raw, server_hostname=host) as tls:
-                leaf = hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest()
-                tls.sendall(('GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n'
-                             % host).encode('ascii'))
-                data = b''
-                while True:
-                    chunk = tls.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
+        status, leaf, body = labtools.fetch_policy(address, host, cafile, timeout)
     except (OSError, ssl.SSLError) as exc:
         return False, None, '%s: %s' % (host, exc)
-    head, dummy, body = data.partition(b'\r\n\r\n')
-    status = head.split(b'\r\n', 1)[0].decode('latin-1')
+    leaf = hashlib.sha256(leaf).hexdigest()
     if not status.startswith('HTTP/1.1 200') or not body.startswith(b'version: STSv1'):
         return False, leaf, '%s: %s, body %r' % (host, status, body[:40])
     return True, leaf, None
@@ -58,7 +51,6 @@ def main(argv=None):
     parser.add_argument('--max-seconds', type=float, default=600)
     parser.add_argument('--timeout', type=float, default=2)
     args = parser.parse_args(argv)
-    context = ssl.create_default_context(cafile=args.cafile)
     hosts = dict((host, {'ok': 0, 'certificates': []}) for host in args.host)
     failures = []
     rounds = fetches = 0
@@ -67,7 +59,7 @@ def main(argv=None):
         rounds += 1
         for host in args.host:
             fetches += 1
-            ok, leaf, error = fetch(args.address, host, context, args.timeout)
+            ok, leaf, error = fetch(args.address, host, args.cafile, args.timeout)
             if ok:
                 hosts[host]['ok'] += 1
             else:
