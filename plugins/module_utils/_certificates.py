@@ -21,6 +21,8 @@ import datetime
 import re
 import traceback
 
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import matching_pattern
+
 try:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
@@ -97,15 +99,12 @@ def key_public_bytes(pem):
 
 
 def names_host(names, host):
-    """Whether a certificate with DNS ``names`` is valid for ``host`` (a wildcard covers one left-most label)."""
-    host = host.lower().rstrip('.')
-    for name in names:
-        name = name.lower().rstrip('.')
-        if name == host:
-            return True
-        if name.startswith('*.') and '.' in host and host.split('.', 1)[1] == name[2:]:
-            return True
-    return False
+    """Whether a certificate with DNS ``names`` is valid for ``host`` (a wildcard covers one left-most label).
+
+    The rule is the one of mx patterns (RFC 8461 4.1 uses it for MX certificates too), so it is
+    written once, in ``_mx.host_matches``.
+    """
+    return matching_pattern(names, host) is not None
 
 
 def assess(facts, host, remaining_days, now, key_public=None, key_exists=True, issued_by=None, stamp=None):
