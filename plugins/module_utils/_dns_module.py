@@ -117,9 +117,9 @@ def entry_errors(entry, kind, zone=None, label=''):
     """Why one record entry (domain, content, state) cannot be published, as ``(option, message)``."""
     errors = []
     domain = entry.get('domain')
-    problem = domain_error(domain)
-    if problem is not None:
-        errors.append(('domain', '%sdomain: %r %s' % (label, domain, problem)))
+    domain_problem = domain_error(domain)
+    if domain_problem is not None:
+        errors.append(('domain', '%sdomain: %r %s' % (label, domain, domain_problem)))
     if entry.get('state', 'present') == 'present':
         if kind == 'sts':
             if entry.get('id') is None:
@@ -137,7 +137,7 @@ def entry_errors(entry, kind, zone=None, label=''):
                 if problem is not None:
                     rule = '' if 'RFC 8460' in problem else ' (RFC 8460 3)'
                     errors.append(('rua', '%srua[%d]: %r %s%s' % (label, index, uri, problem, rule)))
-    if zone and problem is None and domain_error(domain) is None:
+    if zone and domain_problem is None:
         name = record_name(KINDS[kind]['prefix'], domain).lower()
         bare = zone.rstrip('.').lower()
         if name != bare and not name.endswith('.' + bare):

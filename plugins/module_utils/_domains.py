@@ -80,6 +80,7 @@ def normalize_domain(entry, defaults, where):
     policy = {'mode': mode, 'mx': _policy.unique_mx(mx), 'max_age': max_age}
     policy_id = _policy.policy_id(policy)
     webroot = posixpath.join(defaults.get('webroot') or '/var/www/mta-sts', domain)
+    policy_path = posixpath.join(webroot, POLICY_PATH)
     host = 'mta-sts.%s' % domain
 
     certificate = value('tls_certificate') or ''
@@ -118,11 +119,11 @@ def normalize_domain(entry, defaults, where):
             'issued_by_path': posixpath.join(acme_dir, 'acme-directory'),
         } if acme else None,
         'webroot': webroot,
-        'policy_path': posixpath.join(webroot, POLICY_PATH),
+        'policy_path': policy_path,
         'policy': _policy.render(policy),
         'policy_id': policy_id,
         # One element of mta_sts_policy's "policies" option.
-        'policy_file': {'path': posixpath.join(webroot, POLICY_PATH), 'mode': mode, 'mx': policy['mx'],
+        'policy_file': {'path': policy_path, 'mode': mode, 'mx': policy['mx'],
                         'max_age': max_age},
         'sts_record': {
             'name': _records.record_name(_records.STS_PREFIX, domain),
