@@ -83,7 +83,7 @@ def test_a_wrong_directory_url_fails_and_the_old_certificates_keep_serving(acme)
 def test_an_unreachable_challenge_fails_and_the_old_certificates_keep_serving(acme):
     before, files, vhost = served(acme), on_disk(acme), open(VHOST_FILE).read()
     # Pebble resolves mta-sts.alpha through the lab named: point it where nothing listens.
-    labtools.dns_update(acme, 'mta-sts.alpha', 'A', ['127.0.80.99'])
+    labtools.dns_update(acme, 'mta-sts.alpha', 'A', ['127.%d.80.99' % labtools.LAB_NET])
     try:
         code, output = playbook(acme, 'lab.yml', FORCE_RENEWAL)
     finally:

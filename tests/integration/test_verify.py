@@ -26,9 +26,9 @@ pytestmark = pytest.mark.lab
 
 ZONE = 'mailsec.test'
 TIMEOUT = 3.0
-HTTPS_NET = '127.0.90.'
-SMTP_NET = '127.0.91.'
-SILENT_DNS = '127.0.99.53'
+HTTPS_NET = '127.%d.90.' % lablib.LAB_NET
+SMTP_NET = '127.%d.91.' % lablib.LAB_NET
+SILENT_DNS = '127.%d.99.53' % lablib.LAB_NET
 
 POLICY = 'version: STSv1\r\nmode: enforce\r\nmx: *.mailsec.test\r\nmax_age: 86400\r\n'
 STS = 'v=STSv1; id=20261128a;'
@@ -207,7 +207,7 @@ def test_good_domain_reports_every_check_ok(results):
     assert result['tlsrpt'] == {'rua': ['mailto:tlsrpt@mailsec.test']}
     assert [(host['name'], host['preference'], host['addresses'], host['matches_policy'], host['starttls'])
             for host in result['mx_hosts']] == [
-        ('mx1.mailsec.test', 10, ['127.0.25.1'], True, True), ('mx2.mailsec.test', 20, ['127.0.25.2'], True, True)]
+        ('mx1.mailsec.test', 10, [lablib.MX_HOSTS[0][1]], True, True), ('mx2.mailsec.test', 20, [lablib.MX_HOSTS[1][1]], True, True)]
     assert all(host['tls_version'] in ('TLSv1.2', 'TLSv1.3') and host['cert_not_after'] and host['error'] is None
                for host in result['mx_hosts'])
 

@@ -48,8 +48,18 @@ HERE = Path(__file__).resolve().parent
 SMTP_LISTENER = HERE / "smtp_listener.py"
 
 # ---------------------------------------------------------------------------------------------
-# The fixed address plan (other parts of the project rely on it).
-NAMED_ADDRESS = "127.0.53.1"
+# The address plan (other parts of the project rely on it). MAILSEC_LAB_NET (default 0) is the
+# second octet of every lab address, so that two labs (e.g. two work trees testing at once) can
+# run side by side on one machine: MAILSEC_LAB_NET=1 puts named on 127.1.53.1, and so on.
+def _lab_net() -> int:
+    value = os.environ.get("MAILSEC_LAB_NET", "0") or "0"
+    if not value.isdigit() or not 0 <= int(value) <= 255:
+        raise SystemExit(f"MAILSEC_LAB_NET={value!r}: must be a number 0-255 (the second octet of 127.X.0.0)")
+    return int(value)
+
+
+LAB_NET = _lab_net()
+NAMED_ADDRESS = f"127.{LAB_NET}.53.1"
 DNS_PORT = 53
 ZONE = "mailsec.test"
 OTHER_ZONE = "other.test"
@@ -57,8 +67,8 @@ KEY_NAME = "mailsec-lab-key."
 KEY_ALGORITHM = "hmac-sha256"
 TTL = 60
 SMTP_PORT = 25
-MTA_STS_ADDRESS = "127.0.80.1"
-MX_HOSTS = (("mx1.mailsec.test", "127.0.25.1"), ("mx2.mailsec.test", "127.0.25.2"))
+MTA_STS_ADDRESS = f"127.{LAB_NET}.80.1"
+MX_HOSTS = (("mx1.mailsec.test", f"127.{LAB_NET}.25.1"), ("mx2.mailsec.test", f"127.{LAB_NET}.25.2"))
 DOMAINS = ("alpha.mailsec.test", "beta.mailsec.test")
 MX_PREFERENCES = (10, 20)
 
@@ -72,7 +82,7 @@ ADDED_ADDRESSES = "added_addresses.json"
 # Pebble, the ACME test server (Debian package `pebble`): ACME API and management API on their
 # own loopback address, TLS certificate from the lab CA. http-01 validation goes to port 80 of
 # whatever the lab named says mta-sts.<domain> is (the role's port-80 server on MTA_STS_ADDRESS).
-PEBBLE_ADDRESS = "127.0.14.1"
+PEBBLE_ADDRESS = f"127.{LAB_NET}.14.1"
 PEBBLE_PORT = 14000
 PEBBLE_MANAGEMENT_PORT = 15000
 PEBBLE_HTTP_PORT = 80
