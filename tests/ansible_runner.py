@@ -38,9 +38,12 @@ def recap_changed(output, host='localhost'):
     return int(recap[-1].split('changed=')[1].split()[0])
 
 
-def run_playbook(name, lab_dir, extra_vars=None):
-    """Run playbooks/<name> against the lab in ``lab_dir``; return ``(returncode, stdout + stderr)``."""
+def run_playbook(name, lab_dir, extra_vars=None, check=False):
+    """Run playbooks/<name> against the lab in ``lab_dir`` (``check``: with --check --diff); return
+    ``(returncode, stdout + stderr)``."""
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), os.path.join(REPO, 'playbooks', name)]
+    if check:
+        command += ['--check', '--diff']
     if extra_vars:
         command += ['-e', json.dumps(extra_vars)]
     proc = subprocess.run(command, env=ansible_env({'MAILSEC_LAB_DIR': lab_dir}), capture_output=True, text=True,

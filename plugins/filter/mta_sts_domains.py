@@ -9,17 +9,23 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._domains import DomainSpecError, normalize_domains
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._rollout import plan
 
 
-def mta_sts_domains(domains, defaults):
+def mta_sts_domains(domains, defaults, modes=None):
     """Complete and check the role's domain list; see plugins/module_utils/_domains.py."""
     try:
-        return normalize_domains(domains, defaults)
+        return normalize_domains(domains, defaults, modes)
     except DomainSpecError as exc:
         raise AnsibleFilterError(str(exc))
+
+
+def mta_sts_plan(domains, preflight_results, reports_summary, min_days, min_sessions, today=None):
+    """The run's plan (held domains, mode auto decisions); see plugins/module_utils/_rollout.py."""
+    return plan(domains, preflight_results, reports_summary, int(min_days), int(min_sessions), today)
 
 
 class FilterModule(object):
 
     def filters(self):
-        return {'mta_sts_domains': mta_sts_domains}
+        return {'mta_sts_domains': mta_sts_domains, 'mta_sts_plan': mta_sts_plan}

@@ -16,11 +16,15 @@ __metaclass__ = type
 
 import posixpath
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _policy, _records
+from ansible_collections.mailsec.mta_sts.plugins.module_utils import _policy, _records, _rollout
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import domain_error
 
-DOMAIN_KEYS = ('domain', 'mode', 'mx', 'max_age', 'tlsrpt_rua', 'tls_certificate', 'tls_certificate_key', 'state')
-DEFAULT_KEYS = DOMAIN_KEYS[1:] + ('webroot', 'acme_certificate_dir')
+DOMAIN_KEYS = ('domain', 'mode', 'mx', 'max_age', 'tlsrpt_rua', 'tls_certificate', 'tls_certificate_key', 'state',
+               'preflight')
+# tlsrpt_reports: whether the role reads TLS reports (mta_sts_tlsrpt_reports_path is set), which
+# mode auto needs; rollout_*: the thresholds of mode auto.
+DEFAULT_KEYS = DOMAIN_KEYS[1:] + ('webroot', 'acme_certificate_dir', 'tlsrpt_reports', 'rollout_min_days',
+                                  'rollout_min_sessions')
 POLICY_PATH = '.well-known/mta-sts.txt'
 # tls_certificate: acme = the role gets and renews the certificate itself (ACME, http-01), keeping
 # the key and certificates in <acme_certificate_dir>/mta-sts.<domain>/.
@@ -41,7 +45,20 @@ def _int_or_none(value):
         return value
 
 
-def normalize_domain(entry, defaults, where):
+def _auto_mode(where, domain, rua, defaults, modes):
+    """The mode an auto domain is served in this run: as decided (``modes``), else its enforce candidate."""
+    if not rua:
+        raise DomainSpecError('%s: mode auto needs TLS reports to decide when enforce is safe, but the domain has no '
+                              'tlsrpt_rua: set tlsrpt_rua (or mta_sts_tlsrpt_rua) so that senders send reports'
+                              % where)
+    if not defaults.get('tlsrpt_reports'):
+        raise DomainSpecError('%s: mode auto needs TLS reports to decide when enforce is safe: set '
+                              'mta_sts_tlsrpt_reports_path to where the reports for %s arrive' % (where, domain))
+    mode = (modes or {}).get(domain)
+    return mode if mode in ('testing', 'enforce') else 'enforce'
+
+
+def normalize_domain(entry, defaults, where, modes=None):
     """One completed, checked domain dict (see ``normalize_domains``)."""
     if not isinstance(entry, dict):
         raise DomainSpecError('%s: must be a dict with at least "domain", got %r' % (where, entry))
@@ -62,13 +79,6 @@ def normalize_domain(entry, defaults, where):
     state = value('state') or 'present'
     if state not in ('present', 'absent'):
         raise DomainSpecError('%s: state must be present or absent, got %r' % (where, state))
-    # RFC 8461 8.3: a policy is withdrawn by publishing mode none under a new id, not by deleting it.
-    mode = 'none' if state == 'absent' else value('mode')
-    mx = list(value('mx') or [])
-    max_age = _int_or_none(value('max_age'))
-    for option, message in _policy.validate(mode, mx, max_age):
-        raise DomainSpecError('%s: %s' % (where, message))
-
     rua = value('tlsrpt_rua') or []
     if isinstance(rua, str):
         rua = [rua]
@@ -76,6 +86,23 @@ def normalize_domain(entry, defaults, where):
         error = _records.uri_error(uri)
         if error:
             raise DomainSpecError('%s: tlsrpt_rua entry %r %s (RFC 8460 3)' % (where, uri, error))
+
+    # RFC 8461 8.3: a policy is withdrawn by publishing mode none under a new id, not by deleting it.
+    mode = 'none' if state == 'absent' else value('mode')
+    auto = mode == _rollout.AUTO
+    if auto:
+        mode = _auto_mode(where, domain, rua, defaults, modes)
+    mx = list(value('mx') or [])
+    max_age = _int_or_none(value('max_age'))
+    for option, message in _policy.validate(mode, mx, max_age):
+        if option == 'mode':
+            message = message.replace('none (', 'none, or auto (')
+        raise DomainSpecError('%s: %s' % (where, message))
+    preflight = value('preflight')
+    if preflight is None:
+        preflight = True
+    if not isinstance(preflight, bool):
+        raise DomainSpecError('%s: preflight must be true or false, got %r' % (where, preflight))
 
     policy = {'mode': mode, 'mx': _policy.unique_mx(mx), 'max_age': max_age}
     policy_id = _policy.policy_id(policy)
@@ -103,6 +130,8 @@ def normalize_domain(entry, defaults, where):
         'domain': domain,
         'state': state,
         'mode': mode,
+        # mode auto: the role decides between testing and enforce from the TLS reports (_rollout).
+        'auto': auto,
         'mx': policy['mx'],
         'max_age': max_age,
         'tlsrpt_rua': rua,
@@ -139,23 +168,34 @@ def normalize_domain(entry, defaults, where):
         # Elements of mta_sts_verify's "domains" option: what is served (before the records are
         # published), what is live when someone else publishes the records, and when we do.
         'served_entry': {'domain': domain, 'expect': live},
+        # Pre-flight (an element of mta_sts_verify's "domains" with a candidate policy): the policy
+        # about to be served against the live MX set. None when switched off, and in mode none,
+        # which no sender enforces.
+        'preflight_entry': {'domain': domain, 'policy': live} if preflight and mode != 'none' else None,
         'verify_entry_unpublished': {'domain': domain, 'expect': published},
         'verify_entry': {'domain': domain, 'expect': dict(published, id=policy_id)},
     }
 
 
-def normalize_domains(domains, defaults):
+def normalize_domains(domains, defaults, modes=None):
     """Complete each domain from ``defaults``, check it, and add what the role derives from it.
 
-    Raises DomainSpecError on the first entry that breaks a rule, or on a domain listed twice.
+    ``modes`` maps auto domains to the mode decided for this run (``_rollout.plan``); without it an
+    auto domain carries its enforce candidate. Raises DomainSpecError on the first entry that breaks a
+    rule, or on a domain listed twice.
     """
     if not isinstance(domains, (list, tuple)):
         raise DomainSpecError('mta_sts_domains must be a list, got %r' % (domains,))
     defaults = dict(defaults or {})
+    for key, default in (('rollout_min_days', _rollout.DEFAULT_MIN_DAYS),
+                         ('rollout_min_sessions', _rollout.DEFAULT_MIN_SESSIONS)):
+        defaults[key] = _int_or_none(default if defaults.get(key) is None else defaults[key])
+    for dummy, message in _rollout.settings_problems(defaults['rollout_min_days'], defaults['rollout_min_sessions']):
+        raise DomainSpecError(message)
     result = []
     seen = {}
     for index, entry in enumerate(domains):
-        item = normalize_domain(entry, defaults, 'mta_sts_domains[%d]' % index)
+        item = normalize_domain(entry, defaults, 'mta_sts_domains[%d]' % index, modes)
         key = item['domain'].lower()
         if key in seen:
             raise DomainSpecError('mta_sts_domains[%d]: domain %s is already listed at [%d]'

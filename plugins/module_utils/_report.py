@@ -684,6 +684,7 @@ def summarize(reports):
     entries = {}
     blocking = {}
     modes = {}
+    days = {}
     for report in reports:
         for policy in report['policies']:
             domain = policy['policy_domain'] or UNKNOWN_DOMAIN
@@ -702,6 +703,7 @@ def summarize(reports):
                 }
                 blocking[domain] = {}
                 modes[domain] = {}
+                days[domain] = {}
             successful = policy['total_successful_session_count']
             failed = policy['total_failure_session_count']
             entry['total_successful_session_count'] += successful
@@ -711,8 +713,11 @@ def summarize(reports):
             entry['start'] = min(entry['start'], report['start'])
             entry['end'] = max(entry['end'], report['end'])
             _add(entry['policy_types'], policy['policy_type'], successful + failed)
+            day = days[domain].setdefault(_day(report['start']), {'sts_testing': 0, 'sts_enforce': 0, 'blocking': 0})
             if policy['policy_type'] == 'sts':
                 _add(modes[domain], policy['mode'] or 'unknown', successful + failed)
+                if policy['mode'] in ('testing', 'enforce'):
+                    day['sts_' + policy['mode']] += successful + failed
             for detail in policy['failure_details']:
                 _add(entry['failures_by_result_type'], detail['result_type'], detail['failed_session_count'])
                 host = detail['receiving_mx_hostname'] or detail['receiving_ip']
@@ -720,6 +725,7 @@ def summarize(reports):
                     _add(entry['failures_by_receiving_mx'], host, detail['failed_session_count'])
             for result_type, count in _blocking_sessions(policy).items():
                 _add(blocking[domain], result_type, count)
+                day['blocking'] += count
 
     summary = {}
     for domain in sorted(entries):
@@ -727,6 +733,7 @@ def summarize(reports):
         entry['organizations'] = sorted(entry['organizations'])
         entry['report_count'] = len(entry.pop('report_ids'))
         entry['sts_modes'] = modes[domain]
+        entry['days'] = days[domain]
         entry['blocking_failure_session_count'] = sum(blocking[domain].values())
         entry['ready_for_enforce'], entry['reason'] = readiness(entry, blocking[domain], modes[domain])
         summary[domain] = entry

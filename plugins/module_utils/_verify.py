@@ -18,6 +18,12 @@ Check names (the ``name`` of each entry in ``checks``) are stable identifiers:
 ``policy`` the policy grammar; ``mx`` the MX RRset; ``mx_match`` an MX host against the policy's
 patterns; ``starttls`` STARTTLS and TLS version on an MX address; ``certificate`` that address's
 certificate; ``tlsrpt`` the ``_smtp._tls`` TXT; ``expect`` the live state against ``expect``.
+
+Pre-flight: with a candidate ``policy`` (mode, mx, max_age), the policy a sender would fetch is that
+candidate instead of the served one, so a change is checked against the live MX set before anyone can
+see it. The served policy and the published id are then only observed (``served``), never graded:
+before the first deployment there is none. An MX host that the served policy matched and the candidate
+no longer matches gets a message with the safe order of an MX change.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -33,7 +39,9 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._findings import E
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import (
     domain_error, matching_pattern, normalize_host, pattern_error,
 )
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._policy import MAX_AGE_MAX, MODES, parse as parse_policy
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._policy import (
+    MAX_AGE_MAX, MODES, parse as parse_policy, unique_mx, validate as validate_policy,
+)
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._probe import ProbeError
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._records import (
     STS_PREFIX, TLSRPT_PREFIX, TLSRPT_VERSION, has_version, join_strings, record_name,
@@ -63,6 +71,7 @@ DEFAULT_PROBE_WORKERS = 16
 DEFAULTS = {
     'nameservers': None, 'dns_port': 53, 'ca_path': None, 'timeout': 10.0, 'smtp_port': _probe.SMTP_PORT,
     'checks': list(CHECK_GROUPS), 'expect': None, 'https_port': _probe.HTTPS_PORT, 'ehlo_name': None,
+    'policy': None,
 }
 
 
@@ -76,6 +85,14 @@ def _expect_spec():
     ))
 
 
+def _policy_spec():
+    return dict(type='dict', options=dict(
+        mode=dict(type='str', required=True, choices=list(MODES)),
+        mx=dict(type='list', elements='str', default=[]),
+        max_age=dict(type='int', required=True),
+    ))
+
+
 MODULE_KWARGS = dict(mutually_exclusive=[('domain', 'domains')], required_one_of=[('domain', 'domains')])
 
 
@@ -86,6 +103,7 @@ def argument_spec():
         domains=dict(type='list', elements='dict', options=dict(
             domain=dict(type='str', required=True),
             expect=_expect_spec(),
+            policy=_policy_spec(),
         )),
         workers=dict(type='int', default=DEFAULT_WORKERS),
         nameservers=dict(type='list', elements='str'),
@@ -95,6 +113,7 @@ def argument_spec():
         smtp_port=dict(type='int', default=_probe.SMTP_PORT),
         checks=dict(type='list', elements='str', choices=list(CHECK_GROUPS), default=list(CHECK_GROUPS)),
         expect=_expect_spec(),
+        policy=_policy_spec(),
         fail_on=dict(type='str', default='error', choices=list(FAIL_ON)),
     )
 
@@ -134,6 +153,7 @@ def validate(domains, options):
     if unknown:
         problems.append(('checks', 'checks %s unknown; choose from %s' % (', '.join(unknown), ', '.join(CHECK_GROUPS))))
     problems.extend(_validate_expect(options.get('expect') or {}))
+    problems.extend(_validate_candidate(options.get('policy')))
     return problems
 
 
@@ -141,11 +161,27 @@ def validate_entries(entries, options, workers):
     """Like ``validate()`` for the module's O(domains) entries and O(workers), with the entry named."""
     problems = validate([], options)
     for index, entry in enumerate(entries):
-        entry_problems = validate([entry['domain']], {}) + _validate_expect(entry.get('expect') or {})
+        entry_problems = (validate([entry['domain']], {}) + _validate_expect(entry.get('expect') or {})
+                          + _validate_candidate(entry.get('policy')))
         problems.extend(('domains', 'domains[%d]: %s' % (index, message)) for dummy, message in entry_problems)
     if not 1 <= workers <= MAX_WORKERS:
         problems.append(('workers', 'workers must be from 1 to %d, got %r' % (MAX_WORKERS, workers)))
     return problems
+
+
+def _validate_candidate(policy):
+    if not policy:
+        return []
+    return [('policy', 'policy.%s' % message) for dummy, message in
+            validate_policy(policy.get('mode'), policy.get('mx') or [], policy.get('max_age'))]
+
+
+def candidate_policy(policy):
+    """The candidate ``policy`` option as the policy dict ``evaluate()`` checks, or None."""
+    if not policy:
+        return None
+    return {'version': 'STSv1', 'mode': policy['mode'], 'max_age': policy['max_age'],
+            'mx': unique_mx(policy.get('mx') or [])}
 
 
 def _validate_expect(expect):
@@ -180,6 +216,16 @@ def _attempt(function, *args):
 def _needs(options):
     checks = set(options['checks'])
     expect = dict((key, value) for key, value in (options.get('expect') or {}).items() if value is not None)
+    if options.get('policy'):
+        # Pre-flight: the candidate replaces the served policy; what is served and published is only
+        # looked at (for the safe-order message and the plan), and the MX set is always checked.
+        return {
+            'record': 'record' in checks,
+            'tlsrpt': False,
+            'policy': 'policy' in checks,
+            'mx': True,
+            'starttls': 'starttls' in checks,
+        }
     return {
         'record': 'record' in checks or 'id' in expect,
         'tlsrpt': 'tlsrpt' in checks or 'rua' in expect,
@@ -440,15 +486,30 @@ def _wildcard_hint(patterns, host):
     return ''
 
 
-def _evaluate_mx_match(report, host, policy):
+def _evaluate_mx_match(report, host, policy, previous=None):
     pattern = matching_pattern(policy['mx'], host)
     if pattern is not None:
         report.add('mx_match', OK, 'MX host %s matches the policy pattern %s' % (host, pattern), host=host)
         return True
+    served = matching_pattern(previous['mx'], host) if previous and previous.get('mx') else None
+    if served is not None:
+        report.add('mx_match', ERROR, safe_order_message(host, policy, served, previous), host=host)
+        return False
     report.add('mx_match', ERROR, 'MX host %s matches none of the policy mx patterns (%s)%s; RFC 8461 4.1 has '
                                   'senders refuse an MX host no pattern matches'
                % (host, ', '.join(policy['mx']), _wildcard_hint(policy['mx'], host)), host=host)
     return False
+
+
+def safe_order_message(host, policy, served_pattern, previous):
+    """The mx_match error for a change that drops the only pattern matching a live MX host."""
+    max_age = max(previous.get('max_age') or 0, policy.get('max_age') or 0)
+    return ('MX host %s is matched by the pattern %s of the policy served now, which the new policy drops '
+            '(new mx: %s); senders that fetch the new policy would refuse this live MX host (RFC 8461 4.1). '
+            'Change MX hosts in this order: 1. add the pattern of the new MX host and keep %s; 2. wait max_age '
+            '(%d s) so every sender has that policy; 3. move the MX record to the new host; 4. only then '
+            'remove %s from mx' % (host, served_pattern, ', '.join(policy['mx']), served_pattern, max_age,
+                                   served_pattern))
 
 
 _CERT_HINTS = {
@@ -496,7 +557,7 @@ def _evaluate_smtp(report, host, probe):
     return None
 
 
-def _evaluate_mx_hosts(report, hosts, observations, policy, usable):
+def _evaluate_mx_hosts(report, hosts, observations, policy, usable, previous=None):
     """The mx_match, starttls and certificate checks; returns the ``mx_hosts`` list."""
     mx_hosts = []
     addresses_by_host = observations.get('mx_addresses', {})
@@ -505,7 +566,7 @@ def _evaluate_mx_hosts(report, hosts, observations, policy, usable):
         entry = {'name': host, 'preference': preference, 'addresses': [], 'matches_policy': None,
                  'starttls': None, 'tls_version': None, 'cert_not_after': None, 'error': None}
         if usable:
-            entry['matches_policy'] = _evaluate_mx_match(report, host, policy)
+            entry['matches_policy'] = _evaluate_mx_match(report, host, policy, previous)
         addresses = addresses_by_host.get(host)
         errors = []
         if isinstance(addresses, ProbeError):
@@ -592,6 +653,43 @@ def _soften_for_mode(report, mode):
             entry['msg'] += note
 
 
+def observe_served(domain, observations):
+    """What senders see now, observed without grading: ``{'id', 'policy', 'error'}`` (pure).
+
+    Before a first deployment there is no record and no policy; that is not a finding here.
+    """
+    served = {'id': None, 'policy': None, 'error': None}
+    records = observations.get('sts_txt')
+    if records is not None and not isinstance(records, ProbeError):
+        record, dummy = select_sts(records)
+        served['id'] = record['id'] if record else None
+    if 'fetch' in observations:
+        scratch = _Report()
+        body = _evaluate_fetch(scratch, domain, observations['fetch'])
+        if body is not None:
+            policy, usable = _evaluate_policy(scratch, body)
+            if usable:
+                served['policy'] = dict((key, policy[key]) for key in ('mode', 'max_age', 'mx'))
+        errors = [entry['msg'] for entry in scratch.checks if entry['status'] == ERROR]
+        if errors:
+            served['error'] = '; '.join(errors)
+    return served
+
+
+def _evaluate_candidate(report, domain, observations, candidate, result):
+    """Pre-flight: the candidate policy against the live MX set (see the module docstring)."""
+    result['preflight'] = True
+    result['served'] = observe_served(domain, observations)
+    result['policy'] = candidate
+    report.add('policy', OK, 'the policy about to be served (mode %s, max_age %s, mx %s) is checked against the '
+                             'live MX set before any sender can see it'
+               % (candidate['mode'], candidate['max_age'], ', '.join(candidate['mx'])))
+    hosts = _evaluate_mx_rrset(report, domain, observations['mx'])
+    result['mx_hosts'] = _evaluate_mx_hosts(report, hosts, observations, candidate, True,
+                                            result['served']['policy'])
+    _soften_for_mode(report, candidate['mode'])
+
+
 def evaluate(domain, observations, options):
     """The verification result for ``domain`` from ``gather()``'s observations; no I/O."""
     options = settings(**options)
@@ -599,6 +697,14 @@ def evaluate(domain, observations, options):
     result = {'domain': domain, 'record': {'id': None},
               'policy': {'version': None, 'mode': None, 'max_age': None, 'mx': []},
               'tlsrpt': {'rua': None}, 'mx_hosts': []}
+    candidate = candidate_policy(options.get('policy'))
+    if candidate is not None:
+        _evaluate_candidate(report, domain, observations, candidate, result)
+        wanted = set(('dns', 'policy', 'mx', 'mx_match', 'starttls', 'certificate', 'expect'))
+        report.checks = [entry for entry in report.checks if entry['name'] in wanted]
+        result['checks'] = report.checks
+        result['passed'] = ERROR not in report.statuses()
+        return result
     if 'sts_txt' in observations:
         result['record'] = _evaluate_record(report, domain, observations['sts_txt'])
     usable = False
@@ -637,19 +743,24 @@ def verify_domain(domain, options, pool=None, probes=_probe, resolver=None, cont
 def verify_domains(domains, options, workers=DEFAULT_WORKERS, probe_workers=DEFAULT_PROBE_WORKERS, probes=_probe):
     """Verify many domains, at most ``workers`` at a time; results in the order of ``domains``.
 
-    ``domains`` holds names, or ``(name, expect)`` pairs whose ``expect`` (when not None) replaces
-    ``options['expect']`` for that domain. All probes of all domains share one pool of
+    ``domains`` holds names, or ``(name, expect[, policy])`` tuples whose ``expect`` and ``policy``
+    (when not None) replace ``options['expect']`` and ``options['policy']`` for that domain. All probes of all domains share one pool of
     ``probe_workers`` threads, so the number of simultaneous connections stays bounded however many
     domains and MX hosts there are, and each MX address is probed once per call (``ProbeMemo``).
     """
     options = settings(**options)
-    entries = [(entry, None) if isinstance(entry, str) else tuple(entry) for entry in domains]
+    entries = [(entry, None, None) if isinstance(entry, str) else (tuple(entry) + (None, None))[:3]
+               for entry in domains]
     resolver = probes.make_resolver(options['nameservers'], options['dns_port'], options['timeout'])
     context = probes.tls_context(options['ca_path'])
 
     def one(entry):
-        domain, expect = entry
-        domain_options = options if expect is None else dict(options, expect=expect)
+        domain, expect, policy = entry
+        domain_options = options
+        if expect is not None:
+            domain_options = dict(domain_options, expect=expect)
+        if policy is not None:
+            domain_options = dict(domain_options, policy=policy)
         return verify_domain(domain, domain_options, pool, probes, resolver, context, memo)
 
     with ThreadPoolExecutor(max_workers=max(1, probe_workers)) as pool:
@@ -673,10 +784,11 @@ def summary(result, fail_on='error'):
     counts = dict((status, 0) for status in (OK, WARNING, ERROR))
     for entry in result['checks']:
         counts[entry['status']] += 1
+    what = 'pre-flight of its new policy' if result.get('preflight') else 'MTA-STS verification'
     if fails(result, fail_on):
         levels = (ERROR,) if counts[ERROR] else (WARNING,)
         found = ['%s: %s' % (entry['name'], entry['msg']) for entry in result['checks'] if entry['status'] in levels]
-        return '%s fails MTA-STS verification (%d error(s), %d warning(s)): %s' % (
-            result['domain'], counts[ERROR], counts[WARNING], ' | '.join(found))
+        return '%s fails %s (%d error(s), %d warning(s)): %s' % (
+            result['domain'], what, counts[ERROR], counts[WARNING], ' | '.join(found))
     return '%s: %d check(s) ok, %d warning(s), %d error(s)' % (
         result['domain'], counts[OK], counts[WARNING], counts[ERROR])

@@ -16,7 +16,7 @@ __metaclass__ = type
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _verify
 
-OPTION_KEYS = ('nameservers', 'dns_port', 'ca_path', 'timeout', 'smtp_port', 'checks', 'expect')
+OPTION_KEYS = ('nameservers', 'dns_port', 'ca_path', 'timeout', 'smtp_port', 'checks', 'expect', 'policy')
 
 
 def _fail_on_problems(module, problems):
@@ -50,7 +50,8 @@ def run_module(module):
 
     entries = params['domains']
     _fail_on_problems(module, _verify.validate_entries(entries, options, params['workers']))
-    results = _verify.verify_domains([(entry['domain'], entry['expect']) for entry in entries], options,
+    results = _verify.verify_domains([(entry['domain'], entry['expect'], entry['policy']) for entry in entries],
+                                     options,
                                      workers=params['workers'])
     for result in results:
         result['msg'] = _verify.summary(result, fail_on)

@@ -73,6 +73,24 @@ options:
             description: The TLSRPT report URIs (compared as a set).
             type: list
             elements: str
+      policy:
+        description: A candidate policy for this domain, as for the top-level O(policy) (pre-flight).
+        type: dict
+        suboptions:
+          mode:
+            description: The policy mode.
+            type: str
+            required: true
+            choices: [enforce, testing, none]
+          mx:
+            description: The mx patterns.
+            type: list
+            elements: str
+            default: []
+          max_age:
+            description: The max_age, in seconds.
+            type: int
+            required: true
   workers:
     description:
       - With O(domains), how many domains are verified at the same time (1 to 64). Network probes of all domains
@@ -140,6 +158,33 @@ options:
         description: The TLSRPT report URIs (compared as a set).
         type: list
         elements: str
+  policy:
+    description:
+      - Pre-flight. A candidate policy to check instead of the served one, before it is served or its id published - 
+        the MX set (through O(nameservers)), every MX host against the candidate's mx patterns and, with V(starttls)
+        in O(checks), STARTTLS and the certificate of every MX address.
+      - In candidate mode V(testing) (or V(none)) the findings that would block delivery under V(enforce) are
+        warnings, as for a served policy. An MX set that cannot be resolved is an error in every mode.
+      - The served policy (with V(policy) in O(checks)) and the published id (with V(record)) are only observed and
+        returned in RV(served), never graded. An MX host that the served policy matches and the candidate does not is
+        an error whose message gives the safe order of an MX change.
+      - The C(tlsrpt) check is not made in pre-flight.
+    type: dict
+    suboptions:
+      mode:
+        description: The policy mode.
+        type: str
+        required: true
+        choices: [enforce, testing, none]
+      mx:
+        description: The mx patterns.
+        type: list
+        elements: str
+        default: []
+      max_age:
+        description: The max_age, in seconds.
+        type: int
+        required: true
   fail_on:
     description:
       - V(error) fails the task when any check is an error; V(warning) when any is an error or a warning;
@@ -195,6 +240,17 @@ EXAMPLES = r'''
 - name: List the domains that fail
   ansible.builtin.debug:
     msg: "{{ fleet.results | rejectattr('passed') | map(attribute='domain') | list }}"
+
+- name: Pre-flight - would this policy bounce mail? Checked before anything is served
+  mailsec.mta_sts.mta_sts_verify:
+    domain: example.com
+    policy:
+      mode: enforce
+      mx: [mail.example.com]
+      max_age: 604800
+    checks: [record, policy, mx, starttls]
+    fail_on: never
+  register: preflight
 
 - name: After publishing, insist that the live state is what was published
   mailsec.mta_sts.mta_sts_verify:
@@ -347,6 +403,31 @@ mx_hosts:
       type: str
       returned: always
       sample: null
+preflight:
+  description: V(true) when a candidate O(policy) was checked; RV(policy) is then that candidate.
+  returned: with O(policy)
+  type: bool
+  sample: true
+served:
+  description: With a candidate O(policy), what senders see now (observed, not graded).
+  returned: with O(policy)
+  type: dict
+  contains:
+    id:
+      description: The id of the C(_mta-sts) record now published; V(null) when there is none or V(record) was not checked.
+      type: str
+      returned: always
+      sample: 9f2c0a61d3b24e8c8b1d0f4a5e6c7b8a
+    policy:
+      description: The policy served now (C(mode), C(max_age), C(mx)); V(null) when none could be fetched or parsed.
+      type: dict
+      returned: always
+      sample: {mode: testing, max_age: 86400, mx: [mail.example.com]}
+    error:
+      description: Why no served policy could be read, or V(null).
+      type: str
+      returned: always
+      sample: null
 invalid_options:
   description: The options whose values broke a rule, when the module failed on bad input (before any lookup).
   returned: failure on bad input
@@ -356,7 +437,8 @@ invalid_options:
 results:
   description:
     - With O(domains), one entry per domain in the order given, each with the keys returned for a single O(domain)
-      (RV(domain), RV(passed), RV(checks), RV(record), RV(policy), RV(tlsrpt), RV(mx_hosts)) and C(msg), its summary.
+      (RV(domain), RV(passed), RV(checks), RV(record), RV(policy), RV(tlsrpt), RV(mx_hosts), and with a candidate
+      policy RV(preflight) and RV(served)) and C(msg), its summary.
   returned: with O(domains)
   type: list
   elements: dict

@@ -52,19 +52,15 @@ def test_second_run_changes_nothing(deployed):
     assert recap_changed(output) == 0, output[-3000:]
 
 
-def test_mx_missing_from_the_policy_fails_at_verify_with_the_finding(deployed):
+def test_mx_missing_from_the_policy_is_held_at_preflight_with_the_finding(deployed):
+    before = fetch_policy(deployed, 'beta.mailsec.test')
     domain = lab_domain_entry(deployed, 1, mx=['mx1.mailsec.test'])
     code, output = playbook(deployed, 'lab.yml', {'mta_sts_domains': [domain], 'mta_sts_verify_retries': 0})
-    try:
-        assert code != 0
-        task_output = output.split('TASK [mailsec.mta_sts.mta_sts : Verify each domain as a sending MTA does]')[1]
-        failure = task_output.split('fatal: [localhost]')[1]
-        assert '1 of 1 domain(s) fail MTA-STS verification' in failure
-        assert 'mx_match' in failure
-        assert 'mx2.mailsec.test' in failure
-    finally:
-        code, output = playbook(deployed, 'lab.yml')
-        assert code == 0, output[-3000:]
+    assert code != 0
+    failure = output.split('TASK [mailsec.mta_sts.mta_sts : Fail for the held domains')[1].split('fatal: [localhost]')[1]
+    assert 'beta.mailsec.test is HELD' in failure
+    assert 'mx_match' in failure and 'mx2.mailsec.test' in failure
+    assert fetch_policy(deployed, 'beta.mailsec.test') == before
 
 
 @pytest.mark.parametrize('extra, option', [

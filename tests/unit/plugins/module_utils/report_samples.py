@@ -248,3 +248,51 @@ if __name__ == '__main__':
     if len(sys.argv) != 2:
         sys.exit('usage: %s FOLDER   (writes the sample TLS report folder the tests use)' % sys.argv[0])
     print(write_sample_dir(sys.argv[1]))
+
+
+def daily_reports(domain, days, mode='testing', sessions=10, failures=None, today=None,
+                  organization='Google Inc.'):
+    """``[(file name, gzip bytes)]``: one report per day for the ``days`` days before ``today`` (UTC),
+    as a sender mails them daily, each with ``sessions`` sessions under an ``sts`` policy in ``mode``.
+
+    ``failures`` maps a number of days ago (1 = yesterday) to ``(result_type, count)``: that day's
+    report also has those failed sessions.
+    """
+    import datetime
+    today = today or datetime.datetime.now(datetime.timezone.utc).date()
+    reports = []
+    for ago in range(1, days + 1):
+        day = today - datetime.timedelta(days=ago)
+        start = datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc)
+        failed = (failures or {}).get(ago)
+        policy = {
+            'policy': {'policy-type': 'sts', 'policy-domain': domain, 'mx-host': ['mx1.%s' % domain],
+                       'policy-string': ['version: STSv1', 'mode: %s' % mode, 'mx: mx1.%s' % domain,
+                                         'max_age: 86400']},
+            'summary': {'total-successful-session-count': sessions,
+                        'total-failure-session-count': failed[1] if failed else 0},
+        }
+        if failed:
+            policy['failure-details'] = [{'result-type': failed[0], 'receiving-mx-hostname': 'mx1.%s' % domain,
+                                          'failed-session-count': failed[1]}]
+        value = {
+            'organization-name': organization,
+            'date-range': {'start-datetime': start.strftime('%Y-%m-%dT00:00:00Z'),
+                           'end-datetime': start.strftime('%Y-%m-%dT23:59:59Z')},
+            'contact-info': 'smtp-tls-reporting@%s' % organization.split()[0].lower() + '.example',
+            'report-id': '%s_%s' % (start.strftime('%Y-%m-%dT00:00:00Z'), domain),
+            'policies': [policy],
+        }
+        stamp = int((start - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)).total_seconds())
+        name = '%s!%s!%d!%d.json.gz' % (organization.split()[0].lower() + '.example', domain, stamp, stamp + 86399)
+        reports.append((name, gz(value)))
+    return reports
+
+
+def write_daily_reports(folder, domain, days, **kwargs):
+    """Write ``daily_reports(domain, days, **kwargs)`` into ``folder``; return the folder."""
+    os.makedirs(folder, exist_ok=True)
+    for name, data in daily_reports(domain, days, **kwargs):
+        with open(os.path.join(folder, name), 'wb') as handle:
+            handle.write(data)
+    return folder

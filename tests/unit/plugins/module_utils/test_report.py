@@ -565,6 +565,10 @@ def test_sample_summary():
         'end': '2026-05-03T21:59:59Z',
         'policy_types': {'sts': 1289 + 412 + 57, 'tlsa': 22},
         'sts_modes': {'testing': 1289 + 412 + 57},
+        # Per day of each report's start: sessions under the testing policy, and tlsa failures (which
+        # do not keep an STS domain from enforce) are not counted as blocking.
+        'days': {'2026-05-01': {'sts_testing': 1289, 'sts_enforce': 0, 'blocking': 0},
+                 '2026-05-02': {'sts_testing': 412 + 57, 'sts_enforce': 0, 'blocking': 0}},
         'blocking_failure_session_count': 0,
         'ready_for_enforce': True,
         'reason': example['reason'],

@@ -347,3 +347,82 @@ def test_fetch_tries_the_next_address_when_one_refuses():
 
     result = _verify.verify_domain(DOMAIN, {'checks': ['policy']}, probes=TwoAddresses())
     assert result['passed'] and '192.0.2.2' in result['checks'][0]['msg']
+
+
+# ---------------------------------------------------------------- pre-flight (a candidate policy)
+
+CANDIDATE = {'mode': 'enforce', 'mx': ['mx1.example.test', 'mx2.example.test'], 'max_age': 86400}
+
+
+def preflight(observations, **candidate):
+    policy = dict(CANDIDATE, **candidate)
+    return evaluate(observations, policy=policy, checks=['record', 'policy', 'mx', 'starttls'])
+
+
+def test_preflight_checks_the_candidate_not_the_served_policy():
+    # The served policy (mx1 and *.example.test) matches both hosts; the candidate drops mx2.
+    result = preflight(good(), mx=['mx1.example.test'])
+    assert result['preflight'] is True and result['passed'] is False
+    assert result['policy'] == {'version': 'STSv1', 'mode': 'enforce', 'max_age': 86400, 'mx': ['mx1.example.test']}
+    assert result['served'] == {'id': 'abc123', 'error': None, 'policy': {
+        'mode': 'enforce', 'max_age': 86400, 'mx': ['mx1.example.test', '*.example.test']}}
+    assert bad(result) == [('mx_match', 'error')]
+    assert [entry['host'] for entry in result['checks'] if entry['status'] == 'error'] == ['mx2.example.test']
+
+
+def test_preflight_of_a_good_candidate_passes_and_grades_nothing_served():
+    observations = with_('sts_txt', [[b'v=spf1 -all']])
+    observations['fetch'] = {'addresses': [], 'response': None}  # nothing served yet: not a finding
+    result = preflight(observations)
+    assert result['passed'] and bad(result) == []
+    assert result['served'] == {'id': None, 'policy': None,
+                                'error': result['served']['error']} and 'no A or AAAA' in result['served']['error']
+    assert set(entry['name'] for entry in result['checks']) == {'policy', 'mx', 'mx_match', 'starttls', 'certificate'}
+
+
+def test_preflight_safe_order_message_when_the_only_matching_pattern_is_dropped():
+    observations = good()
+    result = preflight(observations, mx=['mx1.example.test', 'mx3.example.test'])
+    message = [entry['msg'] for entry in result['checks'] if entry['status'] == 'error'][0]
+    assert 'MX host mx2.example.test is matched by the pattern *.example.test of the policy served now' in message
+    assert '1. add the pattern of the new MX host and keep *.example.test' in message
+    assert '2. wait max_age (86400 s)' in message and '3. move the MX record' in message
+    assert '4. only then remove *.example.test' in message
+
+
+def test_preflight_without_a_served_policy_gives_the_plain_mismatch():
+    observations = good()
+    observations['fetch']['response'] = dict(observations['fetch']['response'], status=404, body=None)
+    result = preflight(observations, mx=['mx1.example.test'])
+    message = [entry['msg'] for entry in result['checks'] if entry['status'] == 'error'][0]
+    assert message.startswith('MX host mx2.example.test matches none of the policy mx patterns (mx1.example.test)')
+
+
+@pytest.mark.parametrize('probe, check', [
+    (dict(starttls=False, tls_version=None), 'starttls'),
+    (dict(error_kind='certificate', cert_problem='expired', error='the certificate has expired'), 'certificate'),
+    (dict(error_kind='certificate', cert_problem='name', error='not valid for mx1'), 'certificate'),
+])
+@pytest.mark.parametrize('mode, status, passed', [('enforce', 'error', False), ('testing', 'warning', True)])
+def test_preflight_mx_tls_problems_are_errors_in_enforce_and_warnings_in_testing(probe, check, mode, status, passed):
+    result = preflight(with_probe(**probe), mode=mode)
+    assert result['passed'] is passed
+    assert bad(result) == [(check, status)]
+
+
+@pytest.mark.parametrize('mode', ['enforce', 'testing'])
+def test_preflight_an_mx_set_that_cannot_be_resolved_is_an_error_in_every_mode(mode):
+    result = preflight(with_('mx', ProbeError('dns', 'no answer from 192.0.2.53 within 2 s')), mode=mode)
+    assert result['passed'] is False and bad(result) == [('dns', 'error')]
+
+
+def test_preflight_candidate_is_validated_before_any_io():
+    problems = _verify.validate(['example.test'], {'policy': {'mode': 'enforce', 'mx': ['*.'], 'max_age': -1}})
+    assert sorted(set(option for option, dummy in problems)) == ['policy']
+    assert any('policy.mx entry' in message for dummy, message in problems)
+    assert any('policy.max_age must be an integer' in message for dummy, message in problems)
+
+
+def test_preflight_needs_no_tlsrpt_lookup():
+    needs = _verify._needs(_verify.settings(policy=CANDIDATE, checks=['mx', 'starttls']))
+    assert needs == {'record': False, 'tlsrpt': False, 'policy': False, 'mx': True, 'starttls': True}

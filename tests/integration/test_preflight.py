@@ -1,0 +1,227 @@
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Never bounce mail: the role checks each new policy against the live MX hosts before anything is
+served, holds the domains that would bounce, and rolls mode auto forward and back from TLS reports.
+
+Like test_role.py these run the role (playbooks/lab.yml) against the lab and this host's nginx. The
+"before" and "after" of a held domain are what senders see: the policy bytes served over HTTPS,
+the _mta-sts id in DNS and the zone's SOA serial.
+"""
+
+import datetime
+import os
+import sys
+
+import pytest
+
+import lab as labtools
+from ansible_runner import recap_changed, run_playbook
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                'unit', 'plugins', 'module_utils'))
+import report_samples  # noqa: E402 pylint: disable=wrong-import-position
+
+pytestmark = pytest.mark.lab
+
+ALPHA, BETA = 'alpha.mailsec.test', 'beta.mailsec.test'
+BAD_MX = 'mx-bad.mailsec.test'
+BAD_MX_ADDRESS = '127.%d.26.1' % labtools.LAB_NET
+
+
+def playbook(lab, extra_vars=None, check=False):
+    extra = dict(extra_vars or {}, mta_sts_verify_retries=0)
+    return run_playbook('lab.yml', lab['state_dir'], extra, check=check)
+
+
+@pytest.fixture(scope='module')
+def deployed(lab):
+    """The lab domains deployed once (enforce); nginx stopped and the site removed after."""
+    code, output = run_playbook('lab.yml', lab['state_dir'])
+    assert code == 0, output[-3000:]
+    yield lab
+    code, output = run_playbook('lab_stop.yml', lab['state_dir'],
+                                {'lab_dir': '/nonexistent/mailsec-lab', 'lab_remove_site': True})
+    assert code == 0, output[-3000:]
+
+
+@pytest.fixture
+def restore(deployed):
+    """After the test: the lab's own MX set and both domains as lab.yml deploys them."""
+    yield deployed
+    labtools.dns_update(deployed, BETA, 'MX', ['10 mx1.mailsec.test.', '20 mx2.mailsec.test.'])
+    code, output = run_playbook('lab.yml', deployed['state_dir'])
+    assert code == 0, output[-3000:]
+
+
+def entry(lab, domain, **overrides):
+    index = [item['domain'] for item in lab['domains']].index(domain)
+    item = {key: lab['domains'][index][key] for key in ('domain', 'mx', 'tls_certificate', 'tls_certificate_key')}
+    item.update(overrides)
+    return item
+
+
+def seen(lab, domain):
+    """What a sender sees of ``domain``: (policy bytes served, _mta-sts TXT)."""
+    status, dummy, body = labtools.fetch_policy(lab['domains'][0]['mta_sts_address'], 'mta-sts.' + domain,
+                                                lab['ca_path'])
+    return status, body, labtools.dns_query(lab, '_mta-sts.' + domain, 'TXT')
+
+
+def failure(output):
+    return output.split('Fail for the held domains')[1] if 'Fail for the held domains' in output else output[-3000:]
+
+
+def test_a_typo_in_mx_holds_the_domain_and_the_other_goes_ahead(restore):
+    lab = restore
+    typo = entry(lab, ALPHA, mx=['mx1.mailsec.test', 'mx2.mailsec.tset'])
+    alpha_before, beta_before, serial = seen(lab, ALPHA), seen(lab, BETA), labtools.dns_serial(lab)
+
+    # Beside an unchanged domain: nothing changes, not even the zone serial; a rerun neither.
+    for dummy in range(2):
+        code, output = playbook(lab, {'mta_sts_domains': [typo, entry(lab, BETA)]})
+        assert code != 0
+        assert recap_changed(output) == 0, output[-3000:]
+        assert seen(lab, ALPHA) == alpha_before and labtools.dns_serial(lab) == serial
+    message = failure(output)
+    assert 'alpha.mailsec.test is HELD' in message
+    assert 'MX host mx2.mailsec.test is matched by the pattern mx2.mailsec.test of the policy served now' in message
+    assert '(new mx: mx1.mailsec.test, mx2.mailsec.tset)' in message
+
+    # With a change of the other domain in the same run: alpha held, beta deployed in order.
+    code, output = playbook(lab, {'mta_sts_domains': [typo, entry(lab, BETA, max_age=43200)]})
+    assert code != 0
+    assert 'alpha.mailsec.test: HELD, nothing changes' in output
+    assert seen(lab, ALPHA) == alpha_before
+    status, body, record = seen(lab, BETA)
+    assert b'max_age: 43200\r\n' in body and record != beta_before[2]
+    assert 'beta.mailsec.test' not in failure(output).split('HELD')[0]
+
+
+def bad_mx_listener(lab, lab_smtp, kind, tmp_path):
+    """An SMTP listener for mx-bad.mailsec.test without STARTTLS, with an expired certificate, or with
+    a certificate for another name."""
+    listener = {'address': BAD_MX_ADDRESS, 'port': lab['mx_hosts'][0]['port'], 'hostname': BAD_MX}
+    now = datetime.datetime.now(datetime.timezone.utc)
+    if kind == 'expired':
+        listener['cert'], listener['key'] = labtools.issue_cert(
+            [BAD_MX], not_before=now - datetime.timedelta(days=90), not_after=now - datetime.timedelta(days=1),
+            ca=lab, out_dir=str(tmp_path / kind))
+    elif kind == 'other-name':
+        listener['cert'], listener['key'] = labtools.issue_cert(['mx-other.mailsec.test'], ca=lab,
+                                                                out_dir=str(tmp_path / kind))
+    return lab_smtp([listener], starttls=kind != 'no-starttls')
+
+
+@pytest.mark.parametrize('kind, rule', [
+    ('no-starttls', 'does not offer STARTTLS'),
+    ('expired', 'RFC 8461 4.2 wants a certificate that is in date'),
+    ('other-name', 'RFC 8461 4.2 wants a certificate naming the MX host'),
+])
+def test_an_mx_without_valid_tls_holds_enforce_and_warns_in_testing(restore, lab_smtp, tmp_path, kind, rule):
+    lab = restore
+    pid = bad_mx_listener(lab, lab_smtp, kind, tmp_path)
+    assert pid
+    labtools.dns_update(lab, BAD_MX, 'A', [BAD_MX_ADDRESS])
+    labtools.dns_update(lab, BETA, 'MX', ['10 mx1.mailsec.test.', '20 mx2.mailsec.test.', '30 %s.' % BAD_MX])
+    mx = ['mx1.mailsec.test', 'mx2.mailsec.test', BAD_MX]
+    before, serial = seen(lab, BETA), labtools.dns_serial(lab)
+
+    code, output = playbook(lab, {'mta_sts_domains': [entry(lab, BETA, mx=mx)]})
+    assert code != 0
+    message = failure(output)
+    assert 'beta.mailsec.test is HELD' in message and BAD_MX in message and rule in message
+    assert seen(lab, BETA) == before and labtools.dns_serial(lab) == serial
+
+    code, output = playbook(lab, {'mta_sts_domains': [entry(lab, BETA, mx=mx, mode='testing')]})
+    assert code == 0, output[-3000:]
+    assert 'beta.mailsec.test (mode testing) goes ahead with warnings' in output
+    status, body, record = seen(lab, BETA)
+    assert b'mode: testing\r\n' in body and ('mx: %s\r\n' % BAD_MX).encode() in body and record != before[2]
+    code, output = playbook(lab, {'mta_sts_domains': [entry(lab, BETA, mx=mx, mode='testing')]})
+    assert code == 0 and recap_changed(output) == 0, output[-3000:]
+
+
+def test_check_mode_shows_the_plan_and_touches_nothing(deployed):
+    before, serial = seen(deployed, ALPHA), labtools.dns_serial(deployed)
+    code, output = playbook(deployed, {'mta_sts_domains': [entry(deployed, ALPHA, mode='testing'),
+                                                           entry(deployed, BETA)]}, check=True)
+    assert code == 0, output[-3000:]
+    plan = output.split('TASK [mailsec.mta_sts.mta_sts : Show the plan]')[1].split('TASK [')[0]
+    old_id = before[2][0].split('id=')[1].split(';')[0]
+    assert 'alpha.mailsec.test: id %s -> ' % old_id in plan
+    assert 'mode enforce -> testing (pre-flight passed)' in plan and 'beta.mailsec.test' not in plan
+    assert '-mode: enforce' in output and '+mode: testing' in output  # the policy diff
+    assert seen(deployed, ALPHA) == before and labtools.dns_serial(deployed) == serial
+
+
+def reports(tmp_path, days, **kwargs):
+    folder = str(tmp_path / 'reports')
+    report_samples.write_daily_reports(folder, BETA, days, **kwargs)
+    return folder
+
+
+def auto(lab, folder, **overrides):
+    return {'mta_sts_domains': [entry(lab, BETA, mode='auto', **overrides)], 'mta_sts_tlsrpt_reports_path': [folder]}
+
+
+def served_mode(lab, domain=BETA):
+    body = seen(lab, domain)[1]
+    return body.split(b'mode: ')[1].split(b'\r\n')[0].decode()
+
+
+def test_auto_moves_to_enforce_after_14_clean_days_and_back_when_an_mx_breaks(restore, lab_smtp, tmp_path):
+    lab = restore
+    mx = ['mx1.mailsec.test', 'mx2.mailsec.test', BAD_MX]
+    code, output = playbook(lab, {'mta_sts_domains': [entry(lab, BETA, mx=mx, mode='testing')]})
+    assert code == 0 and served_mode(lab) == 'testing', output[-3000:]
+
+    # 13 days: stays in testing, and says what is missing.
+    code, output = playbook(lab, auto(lab, reports(tmp_path / '13', 13), mx=mx))
+    assert code == 0, output[-3000:]
+    assert 'beta.mailsec.test (mode auto): testing; before enforce: 1 day missing' in output
+    assert recap_changed(output) == 0 and served_mode(lab) == 'testing'
+
+    # 14 days, but a starttls-not-supported failure among them: stays in testing.
+    failed = reports(tmp_path / 'failed', 14, failures={5: ('starttls-not-supported', 2)})
+    code, output = playbook(lab, auto(lab, failed, mx=mx))
+    assert code == 0 and served_mode(lab) == 'testing', output[-3000:]
+    assert 'since the last bounce-class failure' in output
+
+    # 14 clean days: enforce, in the usual order; a rerun keeps it there.
+    clean = reports(tmp_path / '14', 14)
+    before = seen(lab, BETA)
+    code, output = playbook(lab, auto(lab, clean, mx=mx))
+    assert code == 0, output[-3000:]
+    assert 'beta.mailsec.test (mode auto): switches to ENFORCE (14 days and 140 sessions' in output
+    assert served_mode(lab) == 'enforce' and seen(lab, BETA)[2] != before[2]
+    code, output = playbook(lab, auto(lab, clean, mx=mx))
+    assert code == 0 and recap_changed(output) == 0, output[-3000:]
+    assert 'enforce, kept' in output
+
+    # An MX host whose certificate has expired joins: back to testing at once, and the run fails.
+    bad_mx_listener(lab, lab_smtp, 'expired', tmp_path)
+    labtools.dns_update(lab, BAD_MX, 'A', [BAD_MX_ADDRESS])
+    labtools.dns_update(lab, BETA, 'MX', ['10 mx1.mailsec.test.', '20 mx2.mailsec.test.', '30 %s.' % BAD_MX])
+    code, output = playbook(lab, auto(lab, clean, mx=mx))
+    assert code != 0
+    assert 'beta.mailsec.test (mode auto) goes BACK to testing: the pre-flight of enforce fails' in failure(output)
+    assert served_mode(lab) == 'testing'
+    code, output = playbook(lab, auto(lab, clean, mx=mx))
+    assert recap_changed(output) == 0 and served_mode(lab) == 'testing', output[-3000:]
+
+
+@pytest.mark.parametrize('extra, words', [
+    ({'mta_sts_mode': 'auto'}, 'mode auto needs TLS reports to decide when enforce is safe: set '
+                               'mta_sts_tlsrpt_reports_path'),
+    ({'mta_sts_mode': 'auto', 'mta_sts_tlsrpt_rua': [], 'mta_sts_tlsrpt_reports_path': ['/tmp']},
+     'has no tlsrpt_rua'),
+    ({'mta_sts_rollout_min_days': 0}, 'mta_sts_rollout_min_days must be a whole number of days, at least 1'),
+    ({'mta_sts_rollout_min_sessions': -1}, 'mta_sts_rollout_min_sessions must be a whole number, at least 0'),
+])
+def test_bad_rollout_input_is_refused_before_any_change(deployed, extra, words):
+    before = seen(deployed, ALPHA)
+    code, output = playbook(deployed, extra)
+    assert code != 0
+    assert words in output.split('fatal:')[-1]
+    assert recap_changed(output) == 0 and seen(deployed, ALPHA) == before
