@@ -367,7 +367,7 @@ summary:
       description:
         - Per day (the C(YYYY-MM-DD) of a report's C(start)), the sessions under C(sts) policies in mode V(testing)
           (C(sts_testing)) and V(enforce) (C(sts_enforce)), and the failed sessions that enforce would turn into
-          bounces (C(blocking)). The role's C(mode: auto) decides from it.
+          bounces (C(blocking)). The role decides the mode of its V(auto) domains from it.
       type: dict
       sample: {"2026-05-01": {"sts_testing": 1200, "sts_enforce": 0, "blocking": 0}}
     blocking_failure_session_count:
