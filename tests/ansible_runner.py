@@ -51,6 +51,16 @@ def run_playbook(name, lab_dir, extra_vars=None, check=False):
     return proc.returncode, proc.stdout + proc.stderr
 
 
+def start_playbook(name, lab_dir, extra_vars=None):
+    """Start playbooks/<name> like ``run_playbook`` in a session of its own (so a test can kill the whole
+    process group at any moment); returns the Popen, output discarded."""
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), os.path.join(REPO, 'playbooks', name)]
+    if extra_vars:
+        command += ['-e', json.dumps(extra_vars)]
+    return subprocess.Popen(command, env=ansible_env({'MAILSEC_LAB_DIR': lab_dir}), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
 def run_steps(tmp_path, steps, verbosity=0, env=None):
     """Run ``steps`` on localhost in one playbook; each is ``(fqcn, args)`` or ``(fqcn, args, task_keywords)``.
 

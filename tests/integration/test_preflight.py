@@ -11,12 +11,15 @@ the _mta-sts id in DNS and the zone's SOA serial.
 
 import datetime
 import os
+import signal
 import sys
+import time
 
 import pytest
 
 import lab as labtools
-from ansible_runner import recap_changed, run_playbook
+from ansible_runner import recap_changed, run_playbook, start_playbook
+from ansible_collections.mailsec.mta_sts.plugins.module_utils import _policy
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 'unit', 'plugins', 'module_utils'))
@@ -225,3 +228,38 @@ def test_bad_rollout_input_is_refused_before_any_change(deployed, extra, words):
     assert code != 0
     assert words in output.split('fatal:')[-1]
     assert recap_changed(output) == 0 and seen(deployed, ALPHA) == before
+
+
+def published_id(lab, domain):
+    records = labtools.dns_query(lab, '_mta-sts.' + domain, 'TXT')
+    return records[0].split('id=')[1].split(';')[0] if records else None
+
+
+def served_id(lab, domain):
+    status, body = seen(lab, domain)[:2]
+    parsed, dummy = _policy.parse(body)
+    return _policy.policy_id(parsed)
+
+
+def test_a_run_killed_anywhere_never_publishes_an_id_ahead_of_its_policy(restore):
+    """Kill the role at spread-out moments of a run that changes alpha's policy: whatever DNS says,
+    a sender fetching the policy for the id it sees gets that policy (or the id is the old one)."""
+    lab = restore
+    started = time.monotonic()
+    code, output = playbook(lab, {'mta_sts_domains': [entry(lab, ALPHA, max_age=7200), entry(lab, BETA)]})
+    assert code == 0, output[-3000:]
+    duration = time.monotonic() - started
+    kills = 0
+    for index, fraction in enumerate((0.2, 0.35, 0.5, 0.6, 0.7, 0.8, 0.9, 0.97)):
+        old_id = published_id(lab, ALPHA)
+        max_age = 3600 if index % 2 == 0 else 7200
+        proc = start_playbook('lab.yml', lab['state_dir'], {
+            'mta_sts_domains': [entry(lab, ALPHA, max_age=max_age), entry(lab, BETA)], 'mta_sts_verify_retries': 0})
+        time.sleep(duration * fraction)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        now = published_id(lab, ALPHA)
+        assert now in (old_id, served_id(lab, ALPHA)), (fraction, old_id, now)
+    assert kills >= 4
