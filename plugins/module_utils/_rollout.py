@@ -199,4 +199,3 @@ def _judge(output, domain, mode, result):
     if warnings:
         output['warnings'].append('%s (mode %s) goes ahead with warnings: %s' % (domain, mode, ' | '.join(warnings)))
     return 'passed with warnings' if warnings else 'passed'
-

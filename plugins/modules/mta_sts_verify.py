@@ -160,7 +160,7 @@ options:
         elements: str
   policy:
     description:
-      - Pre-flight. A candidate policy to check instead of the served one, before it is served or its id published - 
+      - Pre-flight. A candidate policy to check instead of the served one, before it is served or its id published -
         the MX set (through O(nameservers)), every MX host against the candidate's mx patterns and, with V(starttls)
         in O(checks), STARTTLS and the certificate of every MX address.
       - In candidate mode V(testing) (or V(none)) the findings that would block delivery under V(enforce) are
