@@ -17,6 +17,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import pty
+import select
+import subprocess
+import time
 
 
 class PostfixError(Exception):
@@ -66,10 +70,45 @@ def postconf_remove(module, config_directory, name):
         raise PostfixError('postconf -c %s -X %s failed: %s' % (config_directory, name, _words(rc, out, err)))
 
 
+def run_with_terminal(argv, timeout=120):
+    """``(rc, output)`` of ``argv`` run with a pseudo-terminal as stdout and stderr.
+
+    Postfix commands write their messages to stderr only when it is a terminal (else only to the
+    mail log), and ``postfix check`` says why it failed in nothing else.
+    """
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, close_fds=True)
+    finally:
+        os.close(slave)
+    chunks = []
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            ready = select.select([master], [], [], max(deadline - time.monotonic(), 0))[0]
+            if not ready:
+                proc.kill()
+                chunks.append(b'\n(stopped after %d s)' % timeout)
+                break
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO: every process holding the terminal has closed it
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(master)
+    return proc.wait(), b''.join(chunks).decode('utf-8', 'replace').replace('\r\n', '\n')
+
+
 def postfix_check(module, config_directory):
-    """``(ok, words)`` of ``postfix -c DIR check``."""
-    rc, out, err = module.run_command([_bin(module, 'postfix'), '-c', config_directory, 'check'])
-    return rc == 0, _words(rc, out, err) if rc != 0 else (err or out or '').strip()
+    """``(ok, words)`` of ``postfix -c DIR check``; words are its fatal lines when there are any."""
+    rc, output = run_with_terminal([_bin(module, 'postfix'), '-c', config_directory, 'check'])
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    fatal = [line for line in lines if 'fatal:' in line or 'error:' in line]
+    words = '; '.join(fatal or lines) or 'exit status %d' % rc
+    return rc == 0, words
 
 
 def postmap_query(module, config_directory, key, table):
