@@ -98,7 +98,7 @@ def setup(lab, tmp_path_factory):
                          'postfix_outbound_service': 'signal',
                          'postfix_outbound_pid_file': os.path.join(base, 'resolver.pid'),
                          'postfix_outbound_log_file': os.path.join(base, 'resolver.log'),
-                         'postfix_outbound_shutdown_timeout': 2,
+                         'postfix_outbound_shutdown_timeout': 1,
                          'postfix_outbound_postfix_config_directory': postfix.config_dir,
                          'postfix_outbound_check_domains': sorted(CASES),
                      })
