@@ -261,7 +261,7 @@ class Postfix(object):
         except OSError:
             return ''
 
-    def wait_log(self, predicate, timeout=30.0):
+    def wait_log(self, predicate, timeout=30.0, interval=0.1):
         """Wait until ``predicate(log_text)`` is truthy; return what it returned (or fail with the log)."""
         deadline = time.monotonic() + timeout
         while True:
@@ -270,7 +270,7 @@ class Postfix(object):
                 return got
             if time.monotonic() > deadline:
                 raise AssertionError('Postfix log never showed what was waited for; log:\n%s' % self.log()[-4000:])
-            time.sleep(0.1)
+            time.sleep(interval)
 
 
 def verdict(log_text, recipient):
