@@ -17,10 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import pty
-import select
-import subprocess
-import time
+import sys
 
 
 class PostfixError(Exception):
@@ -70,41 +67,25 @@ def postconf_remove(module, config_directory, name):
         raise PostfixError('postconf -c %s -X %s failed: %s' % (config_directory, name, _words(rc, out, err)))
 
 
-def run_with_terminal(argv, timeout=120):
+# Runs its arguments with a pseudo-terminal as their stdin, stdout and stderr, copying what they
+# write to its own stdout, and exits with their exit status.
+_WITH_TERMINAL = ('import os, pty, sys; status = pty.spawn(sys.argv[1:]); '
+                  'sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)')
+
+
+def run_with_terminal(module, argv):
     """``(rc, output)`` of ``argv`` run with a pseudo-terminal as stdout and stderr.
 
     Postfix commands write their messages to stderr only when it is a terminal (else only to the
     mail log), and ``postfix check`` says why it failed in nothing else.
     """
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, close_fds=True)
-    finally:
-        os.close(slave)
-    chunks = []
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            ready = select.select([master], [], [], max(deadline - time.monotonic(), 0))[0]
-            if not ready:
-                proc.kill()
-                chunks.append(b'\n(stopped after %d s)' % timeout)
-                break
-            try:
-                data = os.read(master, 4096)
-            except OSError:  # EIO: every process holding the terminal has closed it
-                break
-            if not data:
-                break
-            chunks.append(data)
-    finally:
-        os.close(master)
-    return proc.wait(), b''.join(chunks).decode('utf-8', 'replace').replace('\r\n', '\n')
+    rc, out, err = module.run_command([sys.executable, '-c', _WITH_TERMINAL] + list(argv))
+    return rc, (out + err).replace('\r\n', '\n')
 
 
 def postfix_check(module, config_directory):
     """``(ok, words)`` of ``postfix -c DIR check``; words are its fatal lines when there are any."""
-    rc, output = run_with_terminal([_bin(module, 'postfix'), '-c', config_directory, 'check'])
+    rc, output = run_with_terminal(module, [_bin(module, 'postfix'), '-c', config_directory, 'check'])
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     fatal = [line for line in lines if 'fatal:' in line or 'error:' in line]
     words = '; '.join(fatal or lines) or 'exit status %d' % rc
