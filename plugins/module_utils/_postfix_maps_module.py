@@ -78,9 +78,9 @@ def run_module(module):
         try:
             write_file(module, main_cf, original)
         except (IOError, OSError) as exc:
+            reason = (PARAMETER, after, words, main_cf, to_native(exc))
             module.fail_json(msg='postfix check failed after setting %s = %s (%s), and restoring %s failed too: %s; '
-                             'restore it by hand before Postfix reloads' % (PARAMETER, after, words, main_cf,
-                                                                             to_native(exc)), **result)
+                             'restore it by hand before Postfix reloads' % reason, **result)
         result.update(changed=False, maps=entries, value=before)
         module.fail_json(msg='postfix check failed after setting %s = %s, so %s was restored as it was and Postfix '
                          'was not reloaded: %s' % (PARAMETER, after, main_cf, words), **result)

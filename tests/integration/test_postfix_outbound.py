@@ -89,19 +89,20 @@ def setup(lab, tmp_path_factory):
         playbook = os.path.join(base, 'play.yml')
         with open(playbook, 'w') as handle:
             handle.write('- hosts: localhost\n  gather_facts: false\n  roles:\n    - mailsec.mta_sts.postfix_outbound\n')
-        state.update(base=base, postfix=postfix, tmp=tmp_path_factory.mktemp('postfix-outbound'), record=record, playbook=playbook,
-                     pid_file=os.path.join(base, 'resolver.pid'), vars={
-                         'ansible_python_interpreter': wrapper,
-                         'postfix_outbound_listen_address': pl.RESOLVER_ADDRESS,
-                         'postfix_outbound_listen_port': pl.RESOLVER_PORT,
-                         'postfix_outbound_config_path': os.path.join(base, 'mta-sts-daemon.yml'),
-                         'postfix_outbound_service': 'signal',
-                         'postfix_outbound_pid_file': os.path.join(base, 'resolver.pid'),
-                         'postfix_outbound_log_file': os.path.join(base, 'resolver.log'),
-                         'postfix_outbound_shutdown_timeout': 1,
-                         'postfix_outbound_postfix_config_directory': postfix.config_dir,
-                         'postfix_outbound_check_domains': sorted(CASES),
-                     })
+        role_vars = {
+            'ansible_python_interpreter': wrapper,
+            'postfix_outbound_listen_address': pl.RESOLVER_ADDRESS,
+            'postfix_outbound_listen_port': pl.RESOLVER_PORT,
+            'postfix_outbound_config_path': os.path.join(base, 'mta-sts-daemon.yml'),
+            'postfix_outbound_service': 'signal',
+            'postfix_outbound_pid_file': os.path.join(base, 'resolver.pid'),
+            'postfix_outbound_log_file': os.path.join(base, 'resolver.log'),
+            'postfix_outbound_shutdown_timeout': 1,
+            'postfix_outbound_postfix_config_directory': postfix.config_dir,
+            'postfix_outbound_check_domains': sorted(CASES),
+        }
+        state.update(base=base, postfix=postfix, tmp=tmp_path_factory.mktemp('postfix-outbound'), record=record,
+                     playbook=playbook, pid_file=os.path.join(base, 'resolver.pid'), vars=role_vars)
         state['main_cf_before'] = main_cf(state)
         state['postconf_before'] = postfix.run('postconf', '-c', postfix.config_dir, '-n').stdout
         state['check_run'] = run_role(state, check=True)
