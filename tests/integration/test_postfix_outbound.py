@@ -50,7 +50,9 @@ def run_role(setup, extra=None, check=False):
             '-e', json.dumps(variables), setup['playbook']]
     if check:
         argv += ['--check', '--diff']
-    proc = subprocess.run(argv, env=ansible_env(), capture_output=True, text=True, timeout=300, check=False)
+    # Pipelining: each module goes to the interpreter (the namespace wrapper) on stdin, no temp files.
+    proc = subprocess.run(argv, env=ansible_env({'ANSIBLE_PIPELINING': '1'}), capture_output=True, text=True,
+                          timeout=300, check=False)
     return proc.returncode, proc.stdout + proc.stderr
 
 
