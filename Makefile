@@ -93,15 +93,18 @@ test: venv
 venv: system-packages $(STAMP) $(COLLECTION_LINK) $(COMMUNITY_CRYPTO_STAMP)
 
 # nginx, named and nsupdate are needed by the lab, pebble (the ACME test server) by its ACME
-# part; apt runs only when one of them is missing.
+# part, postfix and postfix-mta-sts-resolver by the postfix_outbound tests (a Postfix of their own
+# under a temp dir: debconf "No configuration" leaves /etc/postfix without a main.cf, and the
+# image's policy-rc.d keeps both from starting); apt runs only when one of them is missing.
 system-packages:
 	@if command -v nginx >/dev/null && command -v named >/dev/null && command -v nsupdate >/dev/null \
-	    && command -v pebble >/dev/null; then
+	    && command -v pebble >/dev/null && command -v postconf >/dev/null && command -v mta-sts-daemon >/dev/null; then
 	  exit 0
 	fi
-	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, pebble)"
+	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, pebble, postfix, postfix-mta-sts-resolver)"
+	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 	apt-get update
-	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils pebble
+	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils pebble postfix postfix-mta-sts-resolver
 
 # pip runs again only when a requirements or constraints file changes.
 $(STAMP): requirements-dev.txt requirements.txt constraints.txt

@@ -1,0 +1,71 @@
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""postfix_tls_policy_maps run for real through ansible-playbook, with Postfix's own postconf and
+postfix check, on a config directory of its own (no Postfix runs)."""
+
+import shutil
+
+import pytest
+
+from ansible_runner import run_steps
+
+MODULE = 'mailsec.mta_sts.postfix_tls_policy_maps'
+SOCKETMAP = 'socketmap:inet:127.0.0.1:8461:postfix'
+MAIN_CF = ('# the host admin\'s main.cf: comments and order stay as they are\n'
+           'compatibility_level = 3.6\n'
+           'smtp_tls_security_level = may\n'
+           'smtp_tls_policy_maps = hash:/etc/postfix/tls_policy\n'
+           '# the end\n')
+
+pytestmark = pytest.mark.skipif(shutil.which('postconf', path='/usr/sbin:/usr/bin') is None,
+                                reason='needs Postfix (make venv installs it)')
+
+
+@pytest.fixture
+def config(tmp_path):
+    folder = tmp_path / 'postfix'
+    folder.mkdir()
+    (folder / 'main.cf').write_text(MAIN_CF)
+    shutil.copy('/etc/postfix/master.cf', str(folder / 'master.cf'))
+    return folder
+
+
+def test_check_mode_apply_rerun_remove(tmp_path, config):
+    args = {'map': SOCKETMAP, 'config_directory': str(config), 'check': False}
+    # postfix check wants a queue directory; this config has none, so the check is left out here
+    # (tests/integration/test_postfix_outbound.py runs it on a real instance).
+    steps = [
+        (MODULE, args, {'check_mode': True, 'diff': True}),
+        (MODULE, args, {'diff': True}),
+        (MODULE, args, {'check_mode': True}),
+        (MODULE, args),
+        (MODULE, dict(args, state='absent')),
+        (MODULE, dict(args, state='absent')),
+    ]
+    results, proc = run_steps(tmp_path, steps)
+    assert not any(result.get('failed') for result in results), proc.stdout[-3000:]
+    check, apply, check_again, rerun, remove, remove_again = results
+    assert check['changed'] and check['maps'] == ['hash:/etc/postfix/tls_policy', SOCKETMAP]
+    assert check['diff']['before'] == 'smtp_tls_policy_maps = hash:/etc/postfix/tls_policy\n'
+    assert check['diff']['after'] == 'smtp_tls_policy_maps = hash:/etc/postfix/tls_policy, %s\n' % SOCKETMAP
+    assert apply['changed'] and apply['value'] == 'hash:/etc/postfix/tls_policy, ' + SOCKETMAP
+    assert not check_again['changed'] and not rerun['changed']
+    assert remove['changed'] and remove['maps'] == ['hash:/etc/postfix/tls_policy']
+    assert not remove_again['changed']
+    # Only that one line changed, back and forth: the file is as the admin wrote it.
+    assert (config / 'main.cf').read_text() == MAIN_CF
+
+
+def test_bad_input_names_the_option_and_changes_nothing(tmp_path, config):
+    steps = [
+        (MODULE, {'map': 'hash:/etc/postfix/other', 'config_directory': str(config)}),
+        (MODULE, {'map': 'socketmap:inet:127.0.0.1:http:postfix', 'config_directory': str(config)}),
+        (MODULE, {'map': SOCKETMAP, 'config_directory': str(tmp_path / 'nowhere')}),
+    ]
+    results, dummy = run_steps(tmp_path, steps)
+    assert [result.get('failed') for result in results] == [True, True, True]
+    assert results[0]['msg'] == 'map: map hash:/etc/postfix/other is not a socketmap (socketmap:inet:HOST:PORT:NAME)'
+    assert results[1]['msg'].startswith('map: socketmap:inet:127.0.0.1:http:postfix: want socketmap:inet:HOST:PORT:NAME')
+    assert results[2]['msg'].startswith('config_directory %s holds no main.cf' % (tmp_path / 'nowhere'))
+    assert (config / 'main.cf').read_text() == MAIN_CF
