@@ -16,6 +16,9 @@
    collection grows) and role; each must be listed, documented, and print no warning.
 5. playbooks: ``ansible-playbook --syntax-check`` of every playbook in playbooks/ by its FQCN
    (``mailsec.mta_sts.<name>``); the list comes from the installed folder, not from this file.
+6. git: ``ansible-galaxy collection install git+file://<this repo>,<HEAD commit>`` (the way the
+   README's install from git works; it builds the committed HEAD, not the working tree), without
+   dependencies, into another empty path; the installed version must be galaxy.yml's.
 
 Usage: release_check.py --importer-bin DIR --dependency DIR [--dependency DIR ...] [--keep]
 """
@@ -274,6 +277,24 @@ def step_playbooks(tmp, collections, root, bindir):
     return fqcns
 
 
+def step_git(tmp, bindir):
+    head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO, capture_output=True, text=True,
+                          check=True).stdout.strip()
+    collections = os.path.join(tmp, 'from-git')
+    proc = run([os.path.join(bindir, 'ansible-galaxy'), 'collection', 'install', '--no-deps',
+                'git+file://%s,%s' % (REPO, head), '-p', collections], cwd=tmp, env=clean_env(tmp, collections))
+    if proc.returncode != 0:
+        raise CheckFailed('ansible-galaxy collection install from git failed:\n' + describe(proc))
+    with open(os.path.join(collections, 'ansible_collections', NAMESPACE, NAME, 'MANIFEST.json')) as f:
+        installed = json.load(f)['collection_info']['version']
+    with open(os.path.join(REPO, 'galaxy.yml')) as f:
+        wanted = re.search(r'^version:\s*(\S+)', f.read(), re.M).group(1)
+    if installed != wanted:
+        raise CheckFailed('installed from git %s: version %s, galaxy.yml says %s (commit galaxy.yml)'
+                          % (head[:12], installed, wanted))
+    return head[:12], installed
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--importer-bin', required=True, help="bin folder of galaxy-importer's own venv")
@@ -307,6 +328,7 @@ def main():
             print('  ansible-doc: %s' % ', '.join(checked))
             playbooks = timed('syntax-check', step_playbooks, tmp, collections, root, bindir)
             print('  ansible-playbook --syntax-check: %s' % ', '.join(playbooks))
+            print('  installed from git: commit %s, version %s' % timed('git', step_git, tmp, bindir))
         except BaseException:
             importer[0].kill()
             importer[0].communicate()
