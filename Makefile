@@ -12,6 +12,7 @@
 #   make changelog-lint  antsibull-changelog lint
 #   make release-check   build the tarball, galaxy-importer on it, install it into an empty collections
 #                        path, ansible-doc of every plugin and role, --syntax-check of every playbook by FQCN
+#   make docs            the HTML documentation (antsibull-docs + Sphinx, no warning allowed) in .docs/html
 #   make test            all of the above, in that order
 #   make demo / demo-stop  the local lab end to end (see playbooks/lab.yml, tests/lab/);
 #                        `make demo LAB_ACME=1` gets the certificates from the lab's Pebble ACME server
@@ -75,10 +76,10 @@ SANITY_PYTHON_CANDIDATES = $(wildcard $(PYENV_ROOT)/versions/3.*/bin/python3)
 # Integration tests join `make test` only once there are some: pytest exits 5 on an empty
 # collection, and `make integration` run by hand on an empty tests/integration fails for that.
 INTEGRATION_TESTS := $(wildcard tests/integration/test_*.py tests/integration/*/test_*.py)
-TEST_STEPS := $(strip unit $(if $(INTEGRATION_TESTS),integration) molecule sanity lint changelog-lint release-check)
+TEST_STEPS := $(strip unit $(if $(INTEGRATION_TESTS),integration) molecule sanity lint changelog-lint release-check docs)
 
-.PHONY: test venv system-packages unit integration molecule sanity lint changelog-lint release-check demo \
-	demo-stop constraints clean
+.PHONY: test venv system-packages unit integration molecule sanity lint changelog-lint release-check docs \
+	demo demo-stop constraints clean
 
 # Every step runs even after one fails (so one run shows all problems); the target fails if any did.
 test: venv
@@ -260,6 +261,20 @@ molecule: venv
 	  molecule test --scenario-name "$$scenario"
 	done
 
+# antsibull-docs writes the RST of every plugin and role (from the working tree, through .collections),
+# Sphinx builds HTML with docs/conf.py; -W and nitpicky: any warning, a broken reference included,
+# fails. Offline: references to docs.ansible.com become plain links (docs/conf.py says how).
+DOCS_DIR := $(CURDIR)/.docs
+docs: venv
+	@echo "==> docs: antsibull-docs + sphinx-build -> $(DOCS_DIR)/html"
+	rm -rf "$(DOCS_DIR)"
+	mkdir -p "$(DOCS_DIR)/rst"
+	chmod og-w "$(DOCS_DIR)/rst"  # antsibull-docs wants it writable by its owner alone
+	"$(VENV)/bin/antsibull-docs" --config-file docs/antsibull-docs.cfg collection --use-current --squash-hierarchy \
+	  --fail-on-error --dest-dir "$(DOCS_DIR)/rst" mailsec.mta_sts
+	"$(VENV)/bin/sphinx-build" -q -W --keep-going -b html -c docs "$(DOCS_DIR)/rst" "$(DOCS_DIR)/html"
+	echo "HTML documentation: $(DOCS_DIR)/html/index.html"
+
 # ---------------------------------------------------------------- lab demo
 
 # The whole job on this machine; the lab (named, SMTP listeners) and nginx stay up afterwards.
@@ -281,4 +296,4 @@ demo-stop: venv
 # ---------------------------------------------------------------- housekeeping
 
 clean:
-	@rm -rf "$(VENV)" "$(IMPORTER_VENV)" "$(COLLECTIONS)" "$(SANITY_TOP)" tests/output
+	@rm -rf "$(VENV)" "$(IMPORTER_VENV)" "$(COLLECTIONS)" "$(SANITY_TOP)" "$(DOCS_DIR)" tests/output
