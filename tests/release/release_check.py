@@ -154,10 +154,10 @@ def start_import(tmp, tarball, importer_bin):
 def finish_import(proc, workdir):
     """Wait for galaxy-importer: no ERROR, and every WARNING explained in KNOWN_WARNINGS."""
     try:
-        output, _ = proc.communicate(timeout=600)
+        output = proc.communicate(timeout=600)[0]
     except subprocess.TimeoutExpired:
         proc.kill()
-        output, _ = proc.communicate()
+        output = proc.communicate()[0]
         raise CheckFailed('galaxy-importer did not finish in 600 s:\n' + output[-6000:])
     errors = [line for line in output.splitlines() if line.startswith('ERROR')]
     warnings = [line[len('WARNING: '):] for line in output.splitlines() if line.startswith('WARNING: ')]
@@ -202,10 +202,10 @@ def start_clone_lint(tmp, bindir):
 
 def finish_clone_lint(proc):
     try:
-        output, _ = proc.communicate(timeout=600)
+        output = proc.communicate(timeout=600)[0]
     except subprocess.TimeoutExpired:
         proc.kill()
-        output, _ = proc.communicate()
+        output = proc.communicate()[0]
     if proc.returncode != 0:
         raise CheckFailed('ansible-lint --profile production in a plain clone of HEAD failed (rc=%s); '
                           '.ansible-lint must make it pass without any collection installed:\n%s'
@@ -320,7 +320,7 @@ def step_git(tmp, bindir):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--importer-bin', required=True, help="bin folder of galaxy-importer's own venv")
     parser.add_argument('--dependency', action='append', default=[],
                         help='folder of a collection the tarball depends on (installed next to it)')
