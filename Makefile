@@ -11,7 +11,8 @@
 #   make lint            ansible-lint (production profile, see .ansible-lint)
 #   make changelog-lint  antsibull-changelog lint
 #   make release-check   build the tarball, galaxy-importer on it, install it into an empty collections
-#                        path, ansible-doc of every plugin and role, --syntax-check of every playbook by FQCN
+#                        path, ansible-doc of every plugin and role, --syntax-check of every playbook by FQCN,
+#                        install from git, ansible-lint in a plain clone (tests/release/release_check.py)
 #   make docs            the HTML documentation (antsibull-docs + Sphinx, no warning allowed) in .docs/html
 #   make test            all of the above, in that order
 #   make demo / demo-stop  the local lab end to end (see playbooks/lab.yml, tests/lab/);
@@ -41,11 +42,11 @@ COMMUNITY_CRYPTO_VERSION := 3.5.0
 COMMUNITY_CRYPTO := $(COLLECTIONS)/ansible_collections/community/crypto
 COMMUNITY_CRYPTO_STAMP := $(COLLECTIONS)/.community.crypto-$(COMMUNITY_CRYPTO_VERSION)
 SANITY_TOP := $(CURDIR)/.sanity
+SANITY_ROOT := $(SANITY_TOP)/ansible_collections/mailsec/mta_sts
 # galaxy-importer in a venv of its own (tests/release/importer-requirements.txt pins it and all it
 # pulls in): its ansible-core/ansible-lint ranges must not move the tools of .venv.
 IMPORTER_VENV := $(CURDIR)/.venv-importer
 IMPORTER_STAMP := $(IMPORTER_VENV)/.installed
-SANITY_ROOT := $(SANITY_TOP)/ansible_collections/mailsec/mta_sts
 
 # The working tree is the collection mailsec.mta_sts for every ansible tool started from here.
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -247,7 +248,7 @@ $(IMPORTER_STAMP): tests/release/importer-requirements.txt
 # What a user gets: see tests/release/release_check.py. community.crypto (the one dependency in
 # galaxy.yml) is installed next to the tarball from .collections, offline.
 release-check: venv $(IMPORTER_STAMP)
-	@echo "==> release-check: build, galaxy-importer, install, ansible-doc, syntax-check by FQCN"
+	@echo "==> release-check: build, galaxy-importer, install, ansible-doc, syntax-check by FQCN, git, plain-clone lint"
 	"$(PY)" tests/release/release_check.py --importer-bin "$(IMPORTER_VENV)/bin" --dependency "$(COMMUNITY_CRYPTO)"
 
 # The molecule scenarios run the role against this machine: lab up (prepare), check, converge,
