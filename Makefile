@@ -10,6 +10,10 @@
 #   make sanity          ansible-test sanity on a copy of the tracked tree
 #   make lint            ansible-lint (production profile, see .ansible-lint)
 #   make changelog-lint  antsibull-changelog lint
+#   make release-check   build the tarball, galaxy-importer on it, install it into an empty collections
+#                        path, ansible-doc of every plugin and role, --syntax-check of every playbook by FQCN,
+#                        install from git, ansible-lint in a plain clone (tests/release/release_check.py)
+#   make docs            the HTML documentation (antsibull-docs + Sphinx, no warning allowed) in .docs/html
 #   make test            all of the above, in that order
 #   make demo / demo-stop  the local lab end to end (see playbooks/lab.yml, tests/lab/);
 #                        `make demo LAB_ACME=1` gets the certificates from the lab's Pebble ACME server
@@ -39,6 +43,10 @@ COMMUNITY_CRYPTO := $(COLLECTIONS)/ansible_collections/community/crypto
 COMMUNITY_CRYPTO_STAMP := $(COLLECTIONS)/.community.crypto-$(COMMUNITY_CRYPTO_VERSION)
 SANITY_TOP := $(CURDIR)/.sanity
 SANITY_ROOT := $(SANITY_TOP)/ansible_collections/mailsec/mta_sts
+# galaxy-importer in a venv of its own (tests/release/importer-requirements.txt pins it and all it
+# pulls in): its ansible-core/ansible-lint ranges must not move the tools of .venv.
+IMPORTER_VENV := $(CURDIR)/.venv-importer
+IMPORTER_STAMP := $(IMPORTER_VENV)/.installed
 
 # The working tree is the collection mailsec.mta_sts for every ansible tool started from here.
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -69,10 +77,10 @@ SANITY_PYTHON_CANDIDATES = $(wildcard $(PYENV_ROOT)/versions/3.*/bin/python3)
 # Integration tests join `make test` only once there are some: pytest exits 5 on an empty
 # collection, and `make integration` run by hand on an empty tests/integration fails for that.
 INTEGRATION_TESTS := $(wildcard tests/integration/test_*.py tests/integration/*/test_*.py)
-TEST_STEPS := $(strip unit $(if $(INTEGRATION_TESTS),integration) molecule sanity lint changelog-lint)
+TEST_STEPS := $(strip unit $(if $(INTEGRATION_TESTS),integration) molecule sanity lint changelog-lint release-check docs)
 
-.PHONY: test venv system-packages unit integration molecule sanity lint changelog-lint demo demo-stop \
-	constraints clean
+.PHONY: test venv system-packages unit integration molecule sanity lint changelog-lint release-check docs \
+	demo demo-stop constraints clean
 
 # Every step runs even after one fails (so one run shows all problems); the target fails if any did.
 test: venv
@@ -229,6 +237,23 @@ changelog-lint: venv
 	@echo "==> changelog-lint: antsibull-changelog lint"
 	"$(VENV)/bin/antsibull-changelog" lint
 
+$(IMPORTER_STAMP): tests/release/importer-requirements.txt
+	@echo "==> importer venv: $(IMPORTER_VENV)"
+	if [ ! -x "$(IMPORTER_VENV)/bin/python" ] || ! "$(IMPORTER_VENV)/bin/python" -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null; then
+	  best=$$($(FIND_PYTHON))
+	  rm -rf "$(IMPORTER_VENV)"
+	  "$$best" -m venv "$(IMPORTER_VENV)"
+	fi
+	"$(IMPORTER_VENV)/bin/python" -m pip install --disable-pip-version-check -q -r tests/release/importer-requirements.txt 2>&1 \
+	  | { grep -v "^WARNING: Location 'file://.*' is ignored" || true; }
+	touch "$@"
+
+# What a user gets: see tests/release/release_check.py. community.crypto (the one dependency in
+# galaxy.yml) is installed next to the tarball from .collections, offline.
+release-check: venv $(IMPORTER_STAMP)
+	@echo "==> release-check: build, galaxy-importer, install, ansible-doc, syntax-check by FQCN, git, plain-clone lint"
+	"$(PY)" tests/release/release_check.py --importer-bin "$(IMPORTER_VENV)/bin" --dependency "$(COMMUNITY_CRYPTO)"
+
 # The molecule scenarios run the role against this machine: lab up (prepare), check, converge,
 # idempotence (zero changes), verify, cleanup (nginx and the lab stopped by PID, site removed).
 # default: the two lab domains; fleet: the same plus 50 generated domains; acme: the two lab
@@ -239,6 +264,20 @@ molecule: venv
 	  echo "==> molecule: extensions/molecule/$$scenario"
 	  molecule test --scenario-name "$$scenario"
 	done
+
+# antsibull-docs writes the RST of every plugin and role (from the working tree, through .collections),
+# Sphinx builds HTML with docs/conf.py; -W and nitpicky: any warning, a broken reference included,
+# fails. Offline: references to docs.ansible.com become plain links (docs/conf.py says how).
+DOCS_DIR := $(CURDIR)/.docs
+docs: venv
+	@echo "==> docs: antsibull-docs + sphinx-build -> $(DOCS_DIR)/html"
+	rm -rf "$(DOCS_DIR)"
+	mkdir -p "$(DOCS_DIR)/rst"
+	chmod og-w "$(DOCS_DIR)/rst"  # antsibull-docs wants it writable by its owner alone
+	"$(VENV)/bin/antsibull-docs" --config-file docs/antsibull-docs.cfg collection --use-current --squash-hierarchy \
+	  --fail-on-error --dest-dir "$(DOCS_DIR)/rst" mailsec.mta_sts
+	"$(VENV)/bin/sphinx-build" -q -W --keep-going -b html -c docs "$(DOCS_DIR)/rst" "$(DOCS_DIR)/html"
+	echo "HTML documentation: $(DOCS_DIR)/html/index.html"
 
 # ---------------------------------------------------------------- lab demo
 
@@ -261,4 +300,4 @@ demo-stop: venv
 # ---------------------------------------------------------------- housekeeping
 
 clean:
-	@rm -rf "$(VENV)" "$(COLLECTIONS)" "$(SANITY_TOP)" tests/output
+	@rm -rf "$(VENV)" "$(IMPORTER_VENV)" "$(COLLECTIONS)" "$(SANITY_TOP)" "$(DOCS_DIR)" tests/output

@@ -38,3 +38,16 @@ attributes:
   idempotent:
     support: full
 '''
+
+    # The modules of the action group mailsec.mta_sts.resolve (meta/runtime.yml)
+    RESOLVE_GROUP = r'''
+options: {}
+attributes:
+  action_group:
+    description:
+      - Use C(group/mailsec.mta_sts.resolve) in C(module_defaults) to set O(nameservers), O(dns_port) and O(timeout)
+        once for every module that looks names up.
+    support: full
+    membership:
+      - mailsec.mta_sts.resolve
+'''

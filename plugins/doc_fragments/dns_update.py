@@ -72,4 +72,12 @@ notes:
     an update.
 requirements:
   - dnspython >= 2.2 on the host the module runs on
+attributes:
+  action_group:
+    description:
+      - Use C(group/mailsec.mta_sts.dns_update) in C(module_defaults) to set O(server), O(port), O(zone), O(key_name),
+        O(key_secret), O(key_algorithm), O(timeout) and O(ttl) once for both record modules.
+    support: full
+    membership:
+      - mailsec.mta_sts.dns_update
 '''

@@ -13,6 +13,11 @@ or accepts and never answers, cannot hold a probe longer than its timeout. Hosts
 connected by IP address, with SNI and certificate checks for the host *name*, so a lab or a zone
 that is not public yet is checked exactly like the internet.
 
+That is why the HTTPS fetch is written here on ``ssl`` sockets instead of using ``requests``
+(urllib3) or ``urllib``, and the STARTTLS probe instead of ``smtplib``: their timeouts bound each
+socket operation, not the whole exchange, so a server that drip-feeds the policy body held a
+requests-based checker for 132 s. The collection therefore needs no ``requests`` (requirements.txt).
+
 The probes report what they saw (status, headers, certificate dates, ...); judging it against
 RFC 8461 is the job of ``_verify``. No AnsibleModule here.
 """

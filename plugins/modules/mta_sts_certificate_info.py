@@ -18,7 +18,7 @@ description:
     its private key is missing or does not belong to it, when it was issued by another ACME directory than
     O(issued_by), or when fewer than O(remaining_days) days of validity are left.
   - It reads local files only and contacts no ACME server, so a run over thousands of valid certificates is one quick
-    module call. The M(mailsec.mta_sts.mta_sts) role uses it to decide which certificates to request with
+    module call. The role P(mailsec.mta_sts.mta_sts#role) uses it to decide which certificates to request with
     M(community.crypto.acme_certificate).
 author:
   - mailsec.mta_sts contributors (@mailsec)

@@ -32,6 +32,7 @@ author:
 extends_documentation_fragment:
   - mailsec.mta_sts.attributes
   - mailsec.mta_sts.attributes.INFO_MODULE
+  - mailsec.mta_sts.attributes.RESOLVE_GROUP
 options:
   domain:
     description:
