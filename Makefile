@@ -92,16 +92,19 @@ test: venv
 
 venv: system-packages $(STAMP) $(COLLECTION_LINK) $(COMMUNITY_CRYPTO_STAMP)
 
-# nginx, named and nsupdate are needed by the lab, pebble (the ACME test server) by its ACME
-# part; apt runs only when one of them is missing.
+# nginx, named and nsupdate are needed by the lab, knotd and pdns_server/pdnsutil (its other two
+# DNS servers, Knot DNS and PowerDNS with the SQLite backend) by the record tests, pebble (the
+# ACME test server) by its ACME part; apt runs only when one of them is missing.
 system-packages:
 	@if command -v nginx >/dev/null && command -v named >/dev/null && command -v nsupdate >/dev/null \
-	    && command -v pebble >/dev/null; then
+	    && command -v knotd >/dev/null && command -v pdns_server >/dev/null && command -v pdnsutil >/dev/null \
+	    && [ -e /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql ] && command -v pebble >/dev/null; then
 	  exit 0
 	fi
-	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, pebble)"
+	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, knot, pdns-server, pdns-backend-sqlite3, pebble)"
 	apt-get update
-	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils pebble
+	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils knot pdns-server pdns-backend-sqlite3 \
+	  pebble
 
 # pip runs again only when a requirements or constraints file changes.
 $(STAMP): requirements-dev.txt requirements.txt constraints.txt
