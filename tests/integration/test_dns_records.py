@@ -475,3 +475,37 @@ def test_records_with_one_bad_entry_send_nothing(lab, tmp_path):
     assert result['invalid_options'] == ['records']
     assert serial(lab) == before
     assert values(lab, '_smtp._tls.' + domains[0]) == []
+
+
+# -- mta_sts_record_info: what a resolver sees, and what must change (hosted DNS)
+
+def test_record_info_says_what_must_change(lab, tmp_path):
+    domain, other = new_domain(lab), new_domain(lab)
+    _lab.dns_update(lab, '_mta-sts.' + domain, 'TXT', [OTHER, 'v=STSv1; id=old1;'])
+    _lab.dns_update(lab, '_mta-sts.' + other, 'TXT', ['v=STSv1; id=same;'])
+    d = lab['dns']
+    resolver = {'nameservers': [d['server']], 'dns_port': d['port'], 'timeout': 5, 'ttl': 300}
+    records = [{'name': '_mta-sts.' + domain, 'value': 'v=STSv1; id=new1;'},
+               {'name': '_mta-sts.' + other, 'value': 'v=STSv1; id=same;'},
+               {'name': '_smtp._tls.' + other, 'value': 'v=TLSRPTv1; rua=mailto:r@' + other},
+               {'name': '_smtp._tls.' + domain, 'state': 'absent'}]
+    before = serial(lab)
+    results, dummy = run(tmp_path, [
+        ('mailsec.mta_sts.mta_sts_record_info', dict(resolver, records=records)),
+        ('mailsec.mta_sts.mta_sts_record_info', dict(resolver, records=[{'name': 'www.' + domain, 'value': 'x'}])),
+    ])
+    info, bad = results
+    assert info['changed'] is False and not info.get('failed'), info
+    for change in info['changes']:  # the order of an RRset is the server's
+        change.update(value=sorted(change['value']), before=sorted(change['before']))
+    assert info['changes'] == [
+        {'name': '_mta-sts.' + domain, 'type': 'TXT', 'value': sorted([OTHER, 'v=STSv1; id=new1;']), 'ttl': 300,
+         'state': 'present', 'before': sorted([OTHER, 'v=STSv1; id=old1;'])},
+        {'name': '_smtp._tls.' + other, 'type': 'TXT', 'value': ['v=TLSRPTv1; rua=mailto:r@' + other], 'ttl': 300,
+         'state': 'present', 'before': []}]
+    assert info['records'][1] == {'name': '_mta-sts.' + other, 'values': ['v=STSv1; id=same;']}
+    assert info['msg'] == ('2 of 4 name(s) do not hold the wanted TXT records (as %s port %d sees them): '
+                           '_mta-sts.%s, _smtp._tls.%s' % (d['server'], d['port'], domain, other))
+    assert bad['failed'] and bad['invalid_options'] == ['records']
+    assert bad['msg'] == "records[0].name: 'www.%s' must start with _mta-sts. or _smtp._tls." % domain
+    assert serial(lab) == before
