@@ -71,7 +71,7 @@ def run_module(module):
     changes = _record_changes.compute_changes(params['records'], current, params['ttl'])
     module.exit_json(
         changed=False,
-        records=[{'name': name, 'values': current[name]} for name in names],
+        records=[{'name': name, 'current': current[name]} for name in names],
         changes=changes,
         msg=('%d of %d name(s) do not hold the wanted TXT records (as %s sees them): %s'
              % (len(changes), len(names), _resolver_text(params), ', '.join(c['name'] for c in changes))

@@ -503,7 +503,7 @@ def test_record_info_says_what_must_change(lab, tmp_path):
          'state': 'present', 'before': sorted([OTHER, 'v=STSv1; id=old1;'])},
         {'name': '_smtp._tls.' + other, 'type': 'TXT', 'value': ['v=TLSRPTv1; rua=mailto:r@' + other], 'ttl': 300,
          'state': 'present', 'before': []}]
-    assert info['records'][1] == {'name': '_mta-sts.' + other, 'values': ['v=STSv1; id=same;']}
+    assert info['records'][1] == {'name': '_mta-sts.' + other, 'current': ['v=STSv1; id=same;']}
     assert info['msg'] == ('2 of 4 name(s) do not hold the wanted TXT records (as %s port %d sees them): '
                            '_mta-sts.%s, _smtp._tls.%s' % (d['server'], d['port'], domain, other))
     assert bad['failed'] and bad['invalid_options'] == ['records']
