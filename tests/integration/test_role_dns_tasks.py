@@ -10,11 +10,14 @@ nginx: run them under ``flock /tmp/mailsec-host-nginx.lock``.
 """
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
 import lab as labtools
-from ansible_runner import recap_changed, run_playbook
+from ansible_runner import REPO, ansible_env, recap_changed, run_playbook
 
 VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts.conf'
 
@@ -66,6 +69,15 @@ NAMES = ['_mta-sts.alpha.mailsec.test', '_smtp._tls.alpha.mailsec.test',
 
 def playbook(lab, extra_vars=None):
     return run_playbook('lab.yml', lab['state_dir'], extra_vars)
+
+
+def check_mode(lab, extra_vars):
+    """playbooks/lab.yml in check mode: ``(returncode, output)``."""
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
+               os.path.join(REPO, 'playbooks', 'lab.yml'), '--check', '-e', json.dumps(extra_vars)]
+    proc = subprocess.run(command, env=ansible_env({'MAILSEC_LAB_DIR': lab['state_dir']}), capture_output=True,
+                          text=True, timeout=900, check=False)
+    return proc.returncode, proc.stdout + proc.stderr
 
 
 def logged(log):
@@ -146,6 +158,24 @@ def test_a_new_policy_hands_over_only_its_id(hook):
         code, output = playbook(lab, hook['vars'])
         assert code == 0, output[-3000:]
     assert txt(lab, '_mta-sts.alpha.mailsec.test') == before
+
+
+def test_check_mode_runs_the_file_in_check_mode_and_does_not_verify_what_it_would_change(hook):
+    lab = hook['lab']
+    name = '_mta-sts.alpha.mailsec.test'
+    before = txt(lab, name)
+    labtools.dns_delete(lab, name, 'TXT')  # someone removed it: only DNS must change
+    runs = len(logged(hook['log']))
+    try:
+        code, output = check_mode(lab, hook['vars'])
+        assert code == 0, output[-3000:]  # a verification now would fail: the record is missing
+        assert 'included: %s' % hook['publish'] in output
+        assert len(logged(hook['log'])) == runs  # the file's own tasks ran in check mode too
+        assert txt(lab, name) == []
+    finally:
+        code, output = playbook(lab, hook['vars'])
+        assert code == 0, output[-3000:]
+    assert txt(lab, name) == before
 
 
 def test_a_failing_task_file_fails_the_run_and_says_what_was_not_published(hook):
