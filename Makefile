@@ -41,6 +41,11 @@ ANSIBLE_BUNDLE_VERSION := 14.5.0
 COMMUNITY_CRYPTO_VERSION := 3.5.0
 COMMUNITY_CRYPTO := $(COLLECTIONS)/ansible_collections/community/crypto
 COMMUNITY_CRYPTO_STAMP := $(COLLECTIONS)/.community.crypto-$(COMMUNITY_CRYPTO_VERSION)
+# community.general: a TEST dependency only (not in galaxy.yml): the role's DNS tasks hook
+# (mta_sts_dns_method: tasks) is tested with a task file publishing through its nsupdate module.
+# Same wheel, same way (~10.8 MB extracted).
+COMMUNITY_GENERAL_VERSION := 13.5.0
+COMMUNITY_GENERAL_STAMP := $(COLLECTIONS)/.community.general-$(COMMUNITY_GENERAL_VERSION)
 SANITY_TOP := $(CURDIR)/.sanity
 SANITY_ROOT := $(SANITY_TOP)/ansible_collections/mailsec/mta_sts
 # galaxy-importer in a venv of its own (tests/release/importer-requirements.txt pins it and all it
@@ -98,21 +103,26 @@ test: venv
 
 # ---------------------------------------------------------------- environment
 
-venv: system-packages $(STAMP) $(COLLECTION_LINK) $(COMMUNITY_CRYPTO_STAMP)
+venv: system-packages $(STAMP) $(COLLECTION_LINK) $(COMMUNITY_CRYPTO_STAMP) $(COMMUNITY_GENERAL_STAMP)
 
-# nginx, named and nsupdate are needed by the lab, pebble (the ACME test server) by its ACME
-# part, postfix and postfix-mta-sts-resolver by the postfix_outbound tests (a Postfix of their own
-# under a temp dir: debconf "No configuration" leaves /etc/postfix without a main.cf, and the
-# image's policy-rc.d keeps both from starting); apt runs only when one of them is missing.
+# nginx, named and nsupdate are needed by the lab, knotd and pdns_server/pdnsutil (its other two
+# DNS servers, Knot DNS and PowerDNS with the SQLite backend) by the record tests, pebble (the
+# ACME test server) by its ACME part, postfix and postfix-mta-sts-resolver by the postfix_outbound
+# tests (a Postfix of their own under a temp dir: debconf "No configuration" leaves /etc/postfix
+# without a main.cf, and the image's policy-rc.d keeps both from starting); apt runs only when one
+# of them is missing.
 system-packages:
 	@if command -v nginx >/dev/null && command -v named >/dev/null && command -v nsupdate >/dev/null \
-	    && command -v pebble >/dev/null && command -v postconf >/dev/null && command -v mta-sts-daemon >/dev/null; then
+	    && command -v knotd >/dev/null && command -v pdns_server >/dev/null && command -v pdnsutil >/dev/null \
+	    && [ -e /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql ] && command -v pebble >/dev/null \
+	    && command -v postconf >/dev/null && command -v mta-sts-daemon >/dev/null; then
 	  exit 0
 	fi
-	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, pebble, postfix, postfix-mta-sts-resolver)"
+	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, knot, pdns-server, pdns-backend-sqlite3, pebble, postfix, postfix-mta-sts-resolver)"
 	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 	apt-get update
-	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils pebble postfix postfix-mta-sts-resolver
+	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils knot pdns-server pdns-backend-sqlite3 \
+	  pebble postfix postfix-mta-sts-resolver
 
 # pip runs again only when a requirements or constraints file changes.
 $(STAMP): requirements-dev.txt requirements.txt constraints.txt
@@ -133,25 +143,29 @@ $(COLLECTION_LINK):
 	ln -sfn ../../.. "$@"
 
 # Extracted next to the wheel in a scratch folder and moved into place only when complete, so an
-# interrupted run leaves nothing half-made; the stamp names the version, so a new pin re-extracts.
-$(COMMUNITY_CRYPTO_STAMP): | $(STAMP)
-	@echo "==> community.crypto $(COMMUNITY_CRYPTO_VERSION) from the ansible $(ANSIBLE_BUNDLE_VERSION) wheel"
+# interrupted run leaves nothing half-made; the stamp (.community.NAME-VERSION) names the version,
+# so a new pin re-extracts.
+$(COLLECTIONS)/.community.%: | $(STAMP)
+	@stem='$*'; name=$${stem%%-*}; want=$${stem#*-}
+	echo "==> community.$$name $$want from the ansible $(ANSIBLE_BUNDLE_VERSION) wheel"
 	tmp=$$(mktemp -d)
 	trap 'rm -rf "$$tmp"' EXIT
 	"$(PY)" -m pip download --disable-pip-version-check -q --no-deps --only-binary :all: \
 	  -d "$$tmp" "ansible==$(ANSIBLE_BUNDLE_VERSION)" 2>&1 \
 	  | { grep -v "^WARNING: Location 'file://.*' is ignored" || true; }
-	"$(PY)" - "$$tmp" "$(COMMUNITY_CRYPTO_VERSION)" <<'EOF'
+	"$(PY)" - "$$tmp" "$$name" "$$want" <<'EOF'
 	import glob, json, sys, zipfile
-	tmp, want, prefix = sys.argv[1], sys.argv[2], 'ansible_collections/community/crypto/'
+	tmp, name, want = sys.argv[1:4]
+	prefix = 'ansible_collections/community/%s/' % name
 	wheel = zipfile.ZipFile(glob.glob(tmp + '/ansible-*.whl')[0])
-	wheel.extractall(tmp + '/out', [name for name in wheel.namelist() if name.startswith(prefix)])
+	wheel.extractall(tmp + '/out', [member for member in wheel.namelist() if member.startswith(prefix)])
 	got = json.load(open(tmp + '/out/' + prefix + 'MANIFEST.json'))['collection_info']['version']
-	sys.exit(None if got == want else 'error: the wheel holds community.crypto %s, not %s' % (got, want))
+	sys.exit(None if got == want else 'error: the wheel holds community.%s %s, not %s' % (name, got, want))
 	EOF
-	mkdir -p "$(dir $(COMMUNITY_CRYPTO))"
-	rm -rf "$(COMMUNITY_CRYPTO)" "$(COLLECTIONS)"/.community.crypto-*
-	mv "$$tmp/out/ansible_collections/community/crypto" "$(COMMUNITY_CRYPTO)"
+	target="$(COLLECTIONS)/ansible_collections/community/$$name"
+	mkdir -p "$$(dirname "$$target")"
+	rm -rf "$$target" "$(COLLECTIONS)/.community.$$name-"*
+	mv "$$tmp/out/ansible_collections/community/$$name" "$$target"
 	touch "$@"
 
 # Re-resolve the lock: install requirements-dev.txt without constraints into a scratch venv and

@@ -28,7 +28,10 @@ __metaclass__ = type
 
 import base64
 import binascii
+import select
 import socket
+import struct
+import time
 import traceback
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import domain_error
@@ -88,6 +91,67 @@ class ConcurrentChange(DNSError):
     def __init__(self, msg, names):
         super(ConcurrentChange, self).__init__(msg, cause='concurrent-change')
         self.names = names
+
+
+class UnsignedAnswer(Exception):
+    """The server answered a signed request without a TSIG record (``rcode``: its answer code)."""
+
+    def __init__(self, rcode):
+        super(UnsignedAnswer, self).__init__(rcode)
+        self.rcode = rcode
+
+
+# ------------------------------------------------------------------------- what servers mean
+# BIND 9, Knot DNS and PowerDNS say "this key may not do that" in different ways (measured with
+# BIND 9.18, Knot 3.2 and PowerDNS 4.7): BIND answers REFUSED, signed; Knot answers BADKEY, also to
+# a key it knows but whose acl does not allow the action; PowerDNS answers a failed TSIG check
+# (key name, secret or algorithm) with NOTAUTH and no TSIG record at all, and a key that
+# TSIG-ALLOW-DNSUPDATE does not list with REFUSED. These pure functions turn that into one message.
+
+HOW_TO_ALLOW_UPDATES = ('BIND: the zone\'s update-policy or allow-update; Knot: an acl with action update for '
+                        'the key in the zone\'s acl list; PowerDNS: dnsupdate=yes, the zone\'s TSIG-ALLOW-DNSUPDATE '
+                        'metadata and allow-dnsupdate-from or ALLOW-DNSUPDATE-FROM')
+
+
+def refused_update_reason(key_name):
+    """Why an UPDATE signed with ``key_name`` was REFUSED, and what to do."""
+    return ('the key %s may not update it (%s), or the server is not its primary'
+            % (key_name, HOW_TO_ALLOW_UPDATES))
+
+
+def tsig_failure_message(what, where, key_text, failure, rcode=None, key_worked=False, update=False):
+    """The message and cause for an answer saying the TSIG key was not accepted.
+
+    ``what``: the step ("updating zone example.com"); ``where``: the server; ``key_text``: the key
+    name and algorithm (never the secret); ``failure``: ``BADKEY``, ``BADSIG``, ``BADTIME`` or
+    ``unsigned`` (an answer without a TSIG record, whose code is ``rcode``); ``key_worked``: a
+    signed answer with this key was already received from this server; ``update``: the request
+    was an UPDATE. Returns ``(msg, cause)``. Pure.
+    """
+    if failure == 'BADKEY' and update and key_worked:
+        return ('%s: %s knows the TSIG key %s (it answered a signed read with it) but does not allow it to update '
+                'the zone (BADKEY: Knot\'s answer when no acl of the zone gives the key the action update); allow '
+                'the key to update the zone (%s)' % (what, where, key_text, HOW_TO_ALLOW_UPDATES), 'key-not-allowed')
+    if failure == 'BADKEY':
+        return ('%s: %s does not know the TSIG key %s (BADKEY); key_name and key_algorithm must match a key in the '
+                'server\'s configuration (Knot also answers BADKEY for a key that no acl of the zone lists)'
+                % (what, where, key_text), 'BADKEY')
+    if failure == 'BADSIG':
+        return ('%s: %s rejected the TSIG signature (BADSIG); key_secret is not the secret the server has for the '
+                'key %s' % (what, where, key_text), 'BADSIG')
+    if failure == 'BADTIME':
+        return ('%s: %s rejected the TSIG time (BADTIME) of the key %s; the clocks of this host and the server '
+                'differ by more than 5 minutes' % (what, where, key_text), 'BADTIME')
+    if key_worked:
+        return ('%s: %s refused to sign its answer (%s without a TSIG record) although it accepted the key %s for a '
+                'read just before: the key is not allowed here (%s), or the server does not serve the zone; its log '
+                'says which' % (what, where, rcode or 'no answer code', key_text, HOW_TO_ALLOW_UPDATES),
+                'key-not-allowed')
+    return ('%s: %s refused to sign its answer (%s without a TSIG record): it did not accept the TSIG key %s. Usual '
+            'causes: key_name is not a key the server knows, key_secret is not that key\'s secret, key_algorithm is '
+            'not its algorithm, or the key is not allowed to update the zone (PowerDNS: TSIG-ALLOW-DNSUPDATE, '
+            'allow-dnsupdate-from); the server\'s log says which' % (what, where, rcode or 'no answer code', key_text),
+            'unsigned-answer')
 
 
 # ------------------------------------------------------------------------------------ options
@@ -311,6 +375,20 @@ def _name(name):
 
 # ------------------------------------------------------------------------------- the server
 
+def _read_exactly(sock, count, expiration):
+    """``count`` bytes from the non-blocking ``sock`` before ``expiration`` (time.time())."""
+    data = b''
+    while len(data) < count:
+        timeout = expiration - time.time()
+        if timeout <= 0 or not select.select([sock], [], [], timeout)[0]:
+            raise dns.exception.Timeout
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            raise EOFError('the server closed the connection')
+        data += chunk
+    return data
+
+
 def resolve_server(server, port):
     """The IP address to talk to for ``server`` (an IP address, or a name for the system resolver)."""
     try:
@@ -335,6 +413,7 @@ class TxtUpdater(object):
         self.key = key
         self.server = server or address
         self._sock = None
+        self._key_worked = False  # a signed answer with the key came back: it is known, its secret right
 
     @classmethod
     def from_options(cls, params):
@@ -375,6 +454,32 @@ class TxtUpdater(object):
             raise
         return sock
 
+    def _tcp(self, message):
+        """One request and its answer on the open connection (as ``dns.query.tcp``, except that an
+        answer without the TSIG record a signed request needs raises ``UnsignedAnswer`` with its
+        answer code, and an unsigned REFUSED is returned: a refusal carries no data to trust)."""
+        expiration = time.time() + self.timeout
+        dns.query.send_tcp(self._sock, message, expiration)
+        (length,) = struct.unpack('!H', _read_exactly(self._sock, 2, expiration))
+        wire = _read_exactly(self._sock, length, expiration)
+        try:
+            response = dns.message.from_wire(wire, keyring=message.keyring, request_mac=message.mac)
+        except dns.exception.FormError:
+            if message.keyring is None:
+                raise
+            try:
+                unsigned = dns.message.from_wire(wire, keyring=False)
+            except dns.exception.DNSException:
+                raise dns.exception.FormError('malformed answer')
+            if unsigned.had_tsig:
+                raise
+            if unsigned.rcode() != dns.rcode.REFUSED:
+                raise UnsignedAnswer(dns.rcode.to_text(unsigned.rcode()))
+            response = unsigned
+        if not message.is_response(response):
+            raise dns.query.BadResponse
+        return response
+
     def _exchange(self, message, what, retry=True):
         """Send one message and return the answer; every failure becomes a ``DNSError``."""
         try:
@@ -382,19 +487,22 @@ class TxtUpdater(object):
                 reused = self._sock is not None
                 if not reused:
                     self._sock = self._connect()
-                return dns.query.tcp(message, self.address, timeout=self.timeout, port=self.port, sock=self._sock)
+                response = self._tcp(message)
             except (EOFError, ConnectionResetError, BrokenPipeError):
                 self.close()
                 if not (reused and retry):
                     raise
-            # The server closed an idle connection we kept: once more on a new one.
-            self._sock = self._connect()
-            return dns.query.tcp(message, self.address, timeout=self.timeout, port=self.port, sock=self._sock)
+                # The server closed an idle connection we kept: once more on a new one.
+                self._sock = self._connect()
+                response = self._tcp(message)
         except Exception as exc:
             self.close()
-            raise self._translate(exc, what)
+            raise self._translate(exc, what, update=isinstance(message, dns.update.UpdateMessage))
+        if self.key is not None and response.had_tsig:
+            self._key_worked = True
+        return response
 
-    def _translate(self, exc, what):
+    def _translate(self, exc, what, update=False):
         where = self._where()
         key = self.key
         key_text = ('%s with algorithm %s' % (str(key.name).rstrip('.'), _algorithm_text(key.algorithm))
@@ -408,15 +516,19 @@ class TxtUpdater(object):
             return DNSError('%s: no answer from %s within %s seconds (timeout); check that server is the zone\'s '
                             'primary and reachable over TCP, or raise timeout' % (what, where, self.timeout),
                             cause='timeout')
-        if isinstance(exc, dns.tsig.PeerBadKey):
-            return DNSError('%s: the server does not know the TSIG key %s (BADKEY); key_name and key_algorithm '
-                            'must match a key in the server\'s configuration' % (what, key_text), cause='BADKEY')
-        if isinstance(exc, dns.tsig.PeerBadSignature):
-            return DNSError('%s: the server rejected the TSIG signature (BADSIG); key_secret is not the secret the '
-                            'server has for the key %s' % (what, key_text), cause='BADSIG')
-        if isinstance(exc, dns.tsig.PeerBadTime):
-            return DNSError('%s: the server rejected the TSIG time (BADTIME); the clocks of this host and the server '
-                            'differ by more than 5 minutes' % what, cause='BADTIME')
+        failure = None
+        if isinstance(exc, UnsignedAnswer):
+            failure = 'unsigned'
+        elif isinstance(exc, dns.tsig.PeerBadKey):
+            failure = 'BADKEY'
+        elif isinstance(exc, dns.tsig.PeerBadSignature):
+            failure = 'BADSIG'
+        elif isinstance(exc, dns.tsig.PeerBadTime):
+            failure = 'BADTIME'
+        if failure is not None:
+            msg, cause = tsig_failure_message(what, where, key_text, failure, rcode=getattr(exc, 'rcode', None),
+                                              key_worked=self._key_worked, update=update)
+            return DNSError(msg, cause=cause)
         if isinstance(exc, (dns.tsig.BadSignature, dns.tsig.PeerError, dns.message.UnknownTSIGKey)):
             return DNSError('%s: the TSIG signature of the answer from %s does not verify (%s); check key_secret '
                             'and key_algorithm' % (what, where, type(exc).__name__), cause='tsig')
@@ -539,8 +651,7 @@ class TxtUpdater(object):
             if self.key is None:
                 why = 'it does not accept unsigned updates from this host; set key_name and key_secret'
             else:
-                why = ('the key %s may not update it (see the zone\'s update-policy or allow-update), or the server '
-                       'is not its primary' % str(self.key.name).rstrip('.'))
+                why = refused_update_reason(str(self.key.name).rstrip('.'))
             raise DNSError('updating zone %s: %s refused the update (REFUSED): %s' % (zone, self._where(), why),
                            cause='REFUSED')
         if rcode == 'NOTAUTH':

@@ -1,7 +1,9 @@
 # Copyright (c) 2026, mailsec.mta_sts contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""mta_sts_record and tlsrpt_record run by ansible-playbook against the lab's BIND9 named.
+"""mta_sts_record and tlsrpt_record run by ansible-playbook against each of the lab's DNS servers.
+
+Every test runs three times: on BIND 9, Knot DNS and PowerDNS (the ``lab`` fixture below).
 
 Every test works on names of its own (a random label under the lab zone), so tests are
 independent of each other and of earlier runs. The zone is read back with dnspython over TCP.
@@ -28,6 +30,12 @@ TLSRPT = 'mailsec.mta_sts.tlsrpt_record'
 OTHER = 'v=spf1 ip4:127.0.0.1 -all'
 # A TXT string that a zone file or a careless quoting step would mangle.
 TRICKY = 'he said "hi"; c:\\path\\ ; a\\"b  two  spaces '
+
+
+@pytest.fixture(params=_lab.DNS_SERVERS)
+def lab(request, lab):  # pylint: disable=redefined-outer-name
+    """The lab, with ``dns`` set to one of its DNS servers: every test here runs on BIND 9, Knot DNS and PowerDNS."""
+    return dict(lab, dns=lab['dns_servers'][request.param])
 
 
 # -- helpers
@@ -242,31 +250,96 @@ def test_parameter_errors_fail_before_any_network_io(lab, tmp_path):
     assert results[5]['msg'] == 'one of the following is required: domain, records'
 
 
-@pytest.mark.parametrize('case', ['wrong-secret', 'unknown-key', 'not-allowed-zone', 'not-listening', 'timeout'])
-def test_failures_are_clear_and_change_nothing(lab, tmp_path, case):
-    domain = new_domain(lab)
-    zone = lab['dns']['zone']
+# What each server answers when the key, the zone or the server is wrong (measured: BIND 9.18, Knot 3.2.6,
+# PowerDNS 4.7.3), and the message the module turns it into. {server} is the address, {key} the update key's name,
+# {name} the _mta-sts name, {zone} the zone tried; no message may contain a secret.
+HOW_TO_ALLOW = ("BIND: the zone's update-policy or allow-update; Knot: an acl with action update for the key in the "
+                "zone's acl list; PowerDNS: dnsupdate=yes, the zone's TSIG-ALLOW-DNSUPDATE metadata and "
+                "allow-dnsupdate-from or ALLOW-DNSUPDATE-FROM")
+BADSIG = ('finding the zone of {name}: {server} port 53 rejected the TSIG signature (BADSIG); key_secret is not the '
+          'secret the server has for the key {key} with algorithm hmac-sha256')
+BADKEY = ("finding the zone of {name}: {server} port 53 does not know the TSIG key {key} with algorithm {algorithm} "
+          "(BADKEY); key_name and key_algorithm must match a key in the server's configuration (Knot also answers "
+          "BADKEY for a key that no acl of the zone lists)")
+UNSIGNED = ("finding the zone of {name}: {server} port 53 refused to sign its answer (NOTAUTH without a TSIG record): "
+            "it did not accept the TSIG key {key} with algorithm {algorithm}. Usual causes: key_name is not a key the "
+            "server knows, key_secret is not that key's secret, key_algorithm is not its algorithm, or the key is not "
+            "allowed to update the zone (PowerDNS: TSIG-ALLOW-DNSUPDATE, allow-dnsupdate-from); the server's log says "
+            "which")
+REFUSED = ('updating zone {zone}: {server} port 53 refused the update (REFUSED): the key {key} may not update it ('
+           + HOW_TO_ALLOW + '), or the server is not its primary')
+NOT_ALLOWED = ("updating zone {zone}: {server} port 53 knows the TSIG key {key} with algorithm hmac-sha256 (it answered "
+               "a signed read with it) but does not allow it to update the zone (BADKEY: Knot's answer when no acl of "
+               "the zone gives the key the action update); allow the key to update the zone (" + HOW_TO_ALLOW + ')')
+NO_ZONE = ("finding the zone of {name}: {server} port 53 is not authoritative for any zone that contains it; set zone, "
+           "and point server at that zone's primary")
+NOT_PRIMARY = ('reading {name} TXT: {server} port 53 answered REFUSED; it must be the primary of the zone that holds '
+               'the name, and allow queries from this host')
+FAILURES = {
+    # case: {server: expected message}
+    'wrong-secret': {'bind': BADSIG, 'knot': BADSIG, 'powerdns': UNSIGNED},
+    'unknown-key': {'bind': BADKEY, 'knot': BADKEY, 'powerdns': UNSIGNED},
+    'wrong-algorithm': {'bind': BADKEY, 'knot': BADKEY, 'powerdns': UNSIGNED},
+    'key-not-allowed': {'bind': REFUSED, 'knot': NOT_ALLOWED, 'powerdns': REFUSED},
+    'zone-not-allowed': {'bind': REFUSED, 'knot': NOT_ALLOWED, 'powerdns': REFUSED},
+    'zone-not-served': {'bind': NO_ZONE, 'knot': NO_ZONE, 'powerdns': NO_ZONE},
+    'zone-not-served-explicit': {'bind': NOT_PRIMARY, 'knot': NOT_PRIMARY, 'powerdns': NOT_PRIMARY},
+}
+
+
+def failure_case(lab, case):
+    """``(module args, fields of the expected message, zone to watch)`` for one failure case."""
     d = lab['dns']
-    args = dns_args(lab, domain=domain, id='abc', timeout=2)
-    hang = None
+    domain, zone = new_domain(lab), d['zone']
+    args = dns_args(lab, id='abc', timeout=2)
+    fields = {'server': d['server'], 'key': d['key_name'].rstrip('.'), 'algorithm': 'hmac-sha256'}
     if case == 'wrong-secret':
         args['key_secret'] = base64.b64encode(b'x' * 32).decode()
-        expected = ('finding the zone of _mta-sts.%s: the server rejected the TSIG signature (BADSIG); key_secret is not '
-                    'the secret the server has for the key %s with algorithm hmac-sha256'
-                    % (domain, d['key_name'].rstrip('.')))
     elif case == 'unknown-key':
-        args['key_name'] = 'no-such-key'
-        expected = ('finding the zone of _mta-sts.%s: the server does not know the TSIG key no-such-key with algorithm '
-                    'hmac-sha256 (BADKEY); key_name and key_algorithm must match a key in the server\'s '
-                    'configuration' % domain)
-    elif case == 'not-allowed-zone':
-        domain = 't%s.%s' % (secrets.token_hex(5), d['other_zone'])
+        args['key_name'] = fields['key'] = 'no-such-key'
+    elif case == 'wrong-algorithm':
+        args['key_algorithm'] = fields['algorithm'] = 'hmac-sha512'
+    elif case == 'key-not-allowed':
+        args.update(key_name=d['readonly_key_name'], key_secret=d['readonly_key_secret'])
+        fields['key'] = d['readonly_key_name'].rstrip('.')
+    elif case == 'zone-not-allowed':
         zone = d['other_zone']
-        args['domain'] = domain
-        expected = ('updating zone %s: %s port %s refused the update (REFUSED): the key %s may not update it (see '
-                    'the zone\'s update-policy or allow-update), or the server is not its primary'
-                    % (zone, d['server'], d['port'], d['key_name'].rstrip('.')))
-    elif case == 'not-listening':
+        domain = 't%s.%s' % (secrets.token_hex(5), zone)
+    elif case.startswith('zone-not-served'):
+        domain, zone = 't%s.nothere.test' % secrets.token_hex(5), None
+        if case.endswith('explicit'):
+            args['zone'] = 'nothere.test'
+    args['domain'] = domain
+    fields.update(name='_mta-sts.' + domain, zone=zone)
+    return args, fields, zone
+
+
+def test_failures_are_clear_and_change_nothing(lab, tmp_path):
+    """Every failure case in one playbook (one ansible-playbook start per server, not per case)."""
+    cases = sorted(FAILURES)
+    prepared = [failure_case(lab, case) for case in cases]
+    zones = [lab['dns']['zone'], lab['dns']['other_zone']]
+    before = [serial(lab, zone) for zone in zones]
+    results, dummy = run(tmp_path, [(STS, args) for args, dummy, dummy in prepared])
+    got = {case: (result.get('failed'), result.get('msg')) for case, result in zip(cases, results)}
+    expected = {case: (True, FAILURES[case][lab['dns']['name']].format(**fields))
+                for case, (dummy, fields, dummy) in zip(cases, prepared)}
+    assert got == expected
+    assert [serial(lab, zone) for zone in zones] == before
+    for args, fields, zone in prepared:
+        if zone:
+            assert values(lab, fields['name']) == []
+        assert args['key_secret'] not in json.dumps(results)
+
+
+@pytest.mark.parametrize('case', ['not-listening', 'timeout'])
+def test_no_server_is_clear(lab, tmp_path, case):
+    if lab['dns']['name'] != 'bind':
+        pytest.skip('no DNS server is involved: once is enough')
+    domain = new_domain(lab)
+    args = dns_args(lab, domain=domain, id='abc', timeout=2)
+    hang = None
+    if case == 'not-listening':
         port = free_port()
         args.update(server='127.0.0.1', port=port)
         expected = ('finding the zone of _mta-sts.%s: connection refused by 127.0.0.1 port %d: no DNS server listens '
@@ -279,7 +352,6 @@ def test_failures_are_clear_and_change_nothing(lab, tmp_path, case):
         expected = ('finding the zone of _mta-sts.%s: no answer from 127.0.0.1 port %d within 2.0 seconds (timeout); '
                     'check that server is the zone\'s primary and reachable over TCP, or raise timeout'
                     % (domain, hang.getsockname()[1]))
-    before = serial(lab, zone)
     try:
         result = run1(tmp_path, STS, args)
     finally:
@@ -287,8 +359,6 @@ def test_failures_are_clear_and_change_nothing(lab, tmp_path, case):
             hang.close()
     assert result['failed'] is True
     assert result['msg'] == expected
-    assert serial(lab, zone) == before
-    assert values(lab, '_mta-sts.' + domain) == []
 
 
 def test_the_secret_never_appears_in_output(lab, tmp_path):
@@ -302,7 +372,7 @@ def test_the_secret_never_appears_in_output(lab, tmp_path):
         (STS, dns_args(lab, domain=domain, id='s4', key_secret='@@not base64 ' + secret)),
     ], verbosity=3, env={'MAILSEC_TSIG_SECRET': secret})
     assert [r.get('changed') for r in results[:1] + results[2:3]] == [True, True], results
-    assert results[1]['failed'] and 'BADSIG' in results[1]['msg']
+    assert results[1]['failed'] and ('BADSIG' in results[1]['msg'] or 'refused to sign' in results[1]['msg'])
     assert results[3]['failed'] and results[3]['invalid_options'] == ['key_secret']
     assert 'mailsec-lab-key' in proc.stdout  # the -vvv output is there, and shows the key name
     for text in (proc.stdout, proc.stderr, json.dumps(results)):
@@ -405,3 +475,37 @@ def test_records_with_one_bad_entry_send_nothing(lab, tmp_path):
     assert result['invalid_options'] == ['records']
     assert serial(lab) == before
     assert values(lab, '_smtp._tls.' + domains[0]) == []
+
+
+# -- mta_sts_record_info: what a resolver sees, and what must change (hosted DNS)
+
+def test_record_info_says_what_must_change(lab, tmp_path):
+    domain, other = new_domain(lab), new_domain(lab)
+    _lab.dns_update(lab, '_mta-sts.' + domain, 'TXT', [OTHER, 'v=STSv1; id=old1;'])
+    _lab.dns_update(lab, '_mta-sts.' + other, 'TXT', ['v=STSv1; id=same;'])
+    d = lab['dns']
+    resolver = {'nameservers': [d['server']], 'dns_port': d['port'], 'timeout': 5, 'ttl': 300}
+    records = [{'name': '_mta-sts.' + domain, 'value': 'v=STSv1; id=new1;'},
+               {'name': '_mta-sts.' + other, 'value': 'v=STSv1; id=same;'},
+               {'name': '_smtp._tls.' + other, 'value': 'v=TLSRPTv1; rua=mailto:r@' + other},
+               {'name': '_smtp._tls.' + domain, 'state': 'absent'}]
+    before = serial(lab)
+    results, dummy = run(tmp_path, [
+        ('mailsec.mta_sts.mta_sts_record_info', dict(resolver, records=records)),
+        ('mailsec.mta_sts.mta_sts_record_info', dict(resolver, records=[{'name': 'www.' + domain, 'value': 'x'}])),
+    ])
+    info, bad = results
+    assert info['changed'] is False and not info.get('failed'), info
+    for change in info['changes']:  # the order of an RRset is the server's
+        change.update(value=sorted(change['value']), before=sorted(change['before']))
+    assert info['changes'] == [
+        {'name': '_mta-sts.' + domain, 'type': 'TXT', 'value': sorted([OTHER, 'v=STSv1; id=new1;']), 'ttl': 300,
+         'state': 'present', 'before': sorted([OTHER, 'v=STSv1; id=old1;'])},
+        {'name': '_smtp._tls.' + other, 'type': 'TXT', 'value': ['v=TLSRPTv1; rua=mailto:r@' + other], 'ttl': 300,
+         'state': 'present', 'before': []}]
+    assert info['records'][1] == {'name': '_mta-sts.' + other, 'current': ['v=STSv1; id=same;']}
+    assert info['msg'] == ('2 of 4 name(s) do not hold the wanted TXT records (as %s port %d sees them): '
+                           '_mta-sts.%s, _smtp._tls.%s' % (d['server'], d['port'], domain, other))
+    assert bad['failed'] and bad['invalid_options'] == ['records']
+    assert bad['msg'] == "records[0].name: 'www.%s' must start with _mta-sts. or _smtp._tls." % domain
+    assert serial(lab) == before

@@ -364,3 +364,57 @@ def test_records_argument_spec_mirrors_the_single_options():
         assert sorted(entry) == sorted(['domain', 'state', content])
         assert entry[content] == spec[content]
         assert entry['state'] == spec['state']
+
+
+# -- what each server's answer means (BIND 9, Knot DNS, PowerDNS)
+
+WHERE = '192.0.2.53 port 53'
+KEY = 'upd-key with algorithm hmac-sha256'
+
+
+@pytest.mark.parametrize('failure, rcode, key_worked, update, cause, says', [
+    # Knot: BADKEY to an UPDATE right after a signed read with the same key was answered: known, not allowed
+    ('BADKEY', None, True, True, 'key-not-allowed', ['knows the TSIG key upd-key', 'does not allow it to update',
+                                                     'acl with action update', 'TSIG-ALLOW-DNSUPDATE']),
+    # BADKEY on the first read (BIND, Knot): the key or its algorithm is unknown
+    ('BADKEY', None, False, False, 'BADKEY', ['does not know the TSIG key upd-key', 'key_algorithm']),
+    ('BADKEY', None, False, True, 'BADKEY', ['does not know the TSIG key upd-key']),
+    ('BADKEY', None, True, False, 'BADKEY', ['does not know the TSIG key upd-key']),
+    ('BADSIG', None, False, False, 'BADSIG', ['(BADSIG); key_secret is not the secret']),
+    ('BADTIME', None, False, False, 'BADTIME', ['(BADTIME)', 'clocks']),
+    # PowerDNS: NOTAUTH without a TSIG record for a wrong key name, secret or algorithm
+    ('unsigned', 'NOTAUTH', False, False, 'unsigned-answer',
+     ['refused to sign its answer (NOTAUTH without a TSIG record)', 'key_name', 'key_secret', 'key_algorithm',
+      'TSIG-ALLOW-DNSUPDATE', 'allow-dnsupdate-from']),
+    ('unsigned', 'NOTAUTH', True, True, 'key-not-allowed',
+     ['refused to sign its answer (NOTAUTH without a TSIG record) although it accepted the key upd-key',
+      'TSIG-ALLOW-DNSUPDATE']),
+])
+def test_tsig_failure_messages(failure, rcode, key_worked, update, cause, says):
+    what = 'updating zone example.com' if update else 'reading _mta-sts.example.com TXT'
+    msg, got_cause = _dns.tsig_failure_message(what, WHERE, KEY, failure, rcode=rcode, key_worked=key_worked,
+                                               update=update)
+    assert got_cause == cause
+    assert msg.startswith(what + ': ' + WHERE + ' ')  # the step (zone or name) and the server come first
+    assert 'upd-key' in msg  # the key, by name
+    for text in says:
+        assert text in msg, msg
+    assert 'FormError' not in msg
+
+
+def test_refused_update_reason_says_how_each_server_allows_updates():
+    reason = _dns.refused_update_reason('upd-key')
+    assert reason.startswith('the key upd-key may not update it (BIND: the zone\'s update-policy or allow-update; ')
+    for text in ('Knot: an acl with action update', 'PowerDNS: dnsupdate=yes', 'TSIG-ALLOW-DNSUPDATE',
+                 'allow-dnsupdate-from'):
+        assert text in reason
+
+
+def test_messages_never_hold_the_secret():
+    key = _dns.make_key('upd-key', SECRET)
+    key_text = '%s with algorithm hmac-sha256' % str(key.name).rstrip('.')
+    for failure in ('BADKEY', 'BADSIG', 'BADTIME', 'unsigned'):
+        for key_worked in (False, True):
+            msg, dummy = _dns.tsig_failure_message('updating zone example.com', WHERE, key_text, failure,
+                                                   rcode='NOTAUTH', key_worked=key_worked, update=True)
+            assert SECRET not in msg and SECRET not in repr(key)
