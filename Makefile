@@ -11,7 +11,7 @@
 #   make lint            ansible-lint (production profile, see .ansible-lint)
 #   make changelog-lint  antsibull-changelog lint
 #   make test            all of the above, in that order
-#   make demo / demo-stop  the local lab end to end (see playbooks/lab.yml, tests/lab/);
+#   make demo / demo-stop  the local lab end to end (see tests/playbooks/lab.yml, tests/lab/);
 #                        `make demo LAB_ACME=1` gets the certificates from the lab's Pebble ACME server
 #   make constraints     re-resolve requirements-dev.txt and rewrite constraints.txt (the lock)
 #   make clean           remove everything the targets above created
@@ -93,15 +93,16 @@ test: venv
 venv: system-packages $(STAMP) $(COLLECTION_LINK) $(COMMUNITY_CRYPTO_STAMP)
 
 # nginx, named and nsupdate are needed by the lab, pebble (the ACME test server) by its ACME
-# part; apt runs only when one of them is missing.
+# part, apache2 by the test of a web server that is not the role's; apt runs only when one of
+# them is missing.
 system-packages:
 	@if command -v nginx >/dev/null && command -v named >/dev/null && command -v nsupdate >/dev/null \
-	    && command -v pebble >/dev/null; then
+	    && command -v pebble >/dev/null && command -v apache2 >/dev/null; then
 	  exit 0
 	fi
-	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, pebble)"
+	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, pebble, apache2)"
 	apt-get update
-	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils pebble
+	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils pebble apache2
 
 # pip runs again only when a requirements or constraints file changes.
 $(STAMP): requirements-dev.txt requirements.txt constraints.txt
@@ -240,20 +241,27 @@ molecule: venv
 # ---------------------------------------------------------------- lab demo
 
 # The whole job on this machine; the lab (named, SMTP listeners) and nginx stay up afterwards.
+# The lab playbooks live with the tests (tests/playbooks/), not in the collection's public
+# playbooks/: they start and stop services. demo-stop leaves the host as demo found it (the lab's
+# own files out of /etc/nginx, nginx stopped only if the demo started it, else reloaded without the
+# lab's sites; see tests/playbooks/lab_stop.yml), then stops the lab and removes its state.
 # LAB_ACME=1: the certificates for mta-sts.<lab domain> come from the lab's Pebble ACME server
-# (127.0.14.1:14000) through the role's ACME support, instead of from the lab CA.
+# through the role's ACME support, instead of from the lab CA.
 LAB_ACME ?=
+LAB_DIR = $${MAILSEC_LAB_DIR:-/tmp/mailsec-lab}
 demo: venv
-	@echo "==> demo: playbooks/lab.yml (loopback lab, role for two lab domains, verify)$(if $(LAB_ACME), with certificates from Pebble)"
-	"$(VENV)/bin/ansible-playbook" playbooks/lab.yml $(if $(LAB_ACME),-e lab_acme=true)
+	@echo "==> demo: tests/playbooks/lab.yml (loopback lab, role for two lab domains, verify)$(if $(LAB_ACME), with certificates from Pebble)"
+	"$(VENV)/bin/ansible-playbook" tests/playbooks/lab.yml $(if $(LAB_ACME),-e lab_acme=true)
 	echo
-	echo "The lab is still running (named on 127.0.53.1, MX listeners on 127.0.25.1-2, nginx on 127.0.80.1)."
-	$(if $(LAB_ACME),echo "Pebble (ACME) runs on https://127.0.14.1:14000/dir.")
+	net=$${MAILSEC_LAB_NET:-0}
+	echo "The lab is still running (named on 127.$$net.53.1, MX listeners on 127.$$net.25.1-2, nginx on 127.$$net.80.1)."
+	$(if $(LAB_ACME),echo "Pebble (ACME) runs on https://127.$$net.14.1:14000/dir.")
 	echo "Stop it with: make demo-stop"
 
 demo-stop: venv
-	@echo "==> demo-stop: nginx and the lab, by PID"
-	"$(VENV)/bin/ansible-playbook" playbooks/lab_stop.yml
+	@echo "==> demo-stop: the lab's nginx files, nginx (only if the demo started it) and the lab, by PID"
+	"$(VENV)/bin/ansible-playbook" tests/playbooks/lab_stop.yml
+	"$(PY)" tests/lab/lab.py purge --dir "$(LAB_DIR)"
 
 # ---------------------------------------------------------------- housekeeping
 

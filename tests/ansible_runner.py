@@ -39,8 +39,8 @@ def recap_changed(output, host='localhost'):
 
 
 def run_playbook(name, lab_dir, extra_vars=None):
-    """Run playbooks/<name> against the lab in ``lab_dir``; return ``(returncode, stdout + stderr)``."""
-    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), os.path.join(REPO, 'playbooks', name)]
+    """Run tests/playbooks/<name> (the lab playbooks) against the lab in ``lab_dir``; return ``(returncode, stdout + stderr)``."""
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), os.path.join(REPO, 'tests', 'playbooks', name)]
     if extra_vars:
         command += ['-e', json.dumps(extra_vars)]
     proc = subprocess.run(command, env=ansible_env({'MAILSEC_LAB_DIR': lab_dir}), capture_output=True, text=True,
