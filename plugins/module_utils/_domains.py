@@ -19,8 +19,11 @@ import posixpath
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _policy, _records
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import domain_error
 
-DOMAIN_KEYS = ('domain', 'mode', 'mx', 'max_age', 'tlsrpt_rua', 'tls_certificate', 'tls_certificate_key', 'state')
-DEFAULT_KEYS = DOMAIN_KEYS[1:] + ('webroot', 'acme_certificate_dir')
+DOMAIN_KEYS = ('domain', 'mode', 'mx', 'max_age', 'tlsrpt_rua', 'tls_certificate', 'tls_certificate_key', 'state',
+               'webroot')
+# A domain's own ``webroot`` is the folder its web server serves as https://mta-sts.<domain>/ (the
+# policy goes to <webroot>/.well-known/mta-sts.txt); the default is <defaults webroot>/<domain>.
+DEFAULT_KEYS = DOMAIN_KEYS[1:-1] + ('webroot', 'acme_certificate_dir')
 POLICY_PATH = '.well-known/mta-sts.txt'
 # tls_certificate: acme = the role gets and renews the certificate itself (ACME, http-01), keeping
 # the key and certificates in <acme_certificate_dir>/mta-sts.<domain>/.
@@ -79,7 +82,11 @@ def normalize_domain(entry, defaults, where):
 
     policy = {'mode': mode, 'mx': _policy.unique_mx(mx), 'max_age': max_age}
     policy_id = _policy.policy_id(policy)
-    webroot = posixpath.join(defaults.get('webroot') or '/var/www/mta-sts', domain)
+    webroot = entry.get('webroot')
+    if webroot is not None and (not isinstance(webroot, str) or not posixpath.isabs(webroot)):
+        raise DomainSpecError('%s: webroot must be an absolute path (the folder served as https://mta-sts.%s/), got %r'
+                              % (where, domain, webroot))
+    webroot = webroot or posixpath.join(defaults.get('webroot') or '/var/www/mta-sts', domain)
     policy_path = posixpath.join(webroot, POLICY_PATH)
     host = 'mta-sts.%s' % domain
 
