@@ -93,16 +93,16 @@ test: venv
 venv: system-packages $(STAMP) $(COLLECTION_LINK) $(COMMUNITY_CRYPTO_STAMP)
 
 # nginx, named and nsupdate are needed by the lab, pebble (the ACME test server) by its ACME
-# part, apache2 by the test of a web server that is not the role's; apt runs only when one of
-# them is missing.
+# part, apache2 by the test of a web server that is not the role's, sshd (openssh-server) by the
+# fleet_hosts scenario's web hosts; apt runs only when one of them is missing.
 system-packages:
 	@if command -v nginx >/dev/null && command -v named >/dev/null && command -v nsupdate >/dev/null \
-	    && command -v pebble >/dev/null && command -v apache2 >/dev/null; then
+	    && command -v pebble >/dev/null && command -v apache2 >/dev/null && command -v sshd >/dev/null; then
 	  exit 0
 	fi
-	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, pebble, apache2)"
+	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, pebble, apache2, openssh-server)"
 	apt-get update
-	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils pebble apache2
+	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils pebble apache2 openssh-server
 
 # pip runs again only when a requirements or constraints file changes.
 $(STAMP): requirements-dev.txt requirements.txt constraints.txt
@@ -230,8 +230,9 @@ changelog-lint: venv
 # The molecule scenarios run the role against this machine: lab up (prepare), check, converge,
 # idempotence (zero changes), verify, cleanup (nginx and the lab stopped by PID, site removed).
 # default: the two lab domains; fleet: the same plus 50 generated domains; acme: the two lab
-# domains with certificates issued and renewed by the lab's Pebble ACME server.
-MOLECULE_SCENARIOS := default fleet acme
+# domains with certificates issued and renewed by the lab's Pebble ACME server; fleet_hosts: two
+# web hosts (mount namespaces reached over SSH, one on Python 3.9) serving the same domains, forks 2.
+MOLECULE_SCENARIOS := default fleet acme fleet_hosts
 molecule: venv
 	@for scenario in $(MOLECULE_SCENARIOS); do
 	  echo "==> molecule: extensions/molecule/$$scenario"

@@ -89,5 +89,5 @@ def test_a_host_that_is_not_running_is_found_naming_its_address(lab, web_hosts):
     result = verify(lab)
     assert not result['passed']
     found = ' | '.join(errors(result))
-    assert ADDRESSES[0] in found.split(' | ')[0]
+    assert ADDRESSES[0] in errors(result)[0]
     assert 'the policy could not be fetched from %s while %s served it' % (ADDRESSES[0], ADDRESSES[1]) in found
