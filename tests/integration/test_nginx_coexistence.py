@@ -272,3 +272,28 @@ def test_5000_names(host, lab):
     assert 'could not build optimal' not in output_t
     assert served(lab, entries[-1]['domain'])[0] == 'HTTP/1.1 200 OK'
     print('5000 names: lab fleet %.1f s, role run %.1f s' % (prepared, seconds))
+
+
+def test_a_stale_second_web_host_holds_the_id_back(host, lab, lab_nginx, tmp_path):
+    """mta-sts.alpha gets a second address whose web host still serves the old policy: no new id."""
+    code, output, dummy = host.role({'mta_sts_dns_method': 'nsupdate'})
+    assert code == 0, output[-3000:]
+    record = labtools.dns_query(lab, '_mta-sts.alpha.mailsec.test', 'TXT')
+    stale_root = tmp_path / 'stale'
+    (stale_root / '.well-known').mkdir(parents=True)
+    (stale_root / '.well-known' / 'mta-sts.txt').write_bytes(served(lab, 'alpha.mailsec.test')[1])
+    stale = '127.%d.92.9' % labtools.LAB_NET
+    entry = lab['domains'][0]
+    lab_nginx(labtools.render_tls_server(stale, entry['mta_sts_host'], entry['tls_certificate'],
+                                         entry['tls_certificate_key'], stale_root))
+    labtools.dns_update(lab, entry['mta_sts_host'], 'A', [entry['mta_sts_address'], stale])
+    try:
+        code, output, dummy = host.role({'mta_sts_dns_method': 'nsupdate', 'mta_sts_max_age': 3600,
+                                         'mta_sts_verify_retries': 0})
+    finally:
+        labtools.dns_update(lab, entry['mta_sts_host'], 'A', [entry['mta_sts_address']])
+    assert code != 0
+    assert 'mta-sts.alpha.mailsec.test serves different policies' in output
+    assert '%s serves mode enforce, max_age 86400' % stale in output
+    assert labtools.dns_query(lab, '_mta-sts.alpha.mailsec.test', 'TXT') == record
+    assert_nginx_t_passes(host)
