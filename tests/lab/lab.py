@@ -48,11 +48,11 @@ from typing import Any, Iterable, Optional, Sequence, Union
 HERE = Path(__file__).resolve().parent
 SMTP_LISTENER = HERE / "smtp_listener.py"
 
+
 # ---------------------------------------------------------------------------------------------
 # The address plan (other parts of the project rely on it). MAILSEC_LAB_NET (default 0) is the
 # second octet of every lab address, so that two labs (e.g. two work trees testing at once) can
 # run side by side on one machine: MAILSEC_LAB_NET=1 puts named on 127.1.53.1, and so on.
-
 def _lab_net() -> int:
     value = os.environ.get("MAILSEC_LAB_NET", "0") or "0"
     if not value.isdigit() or not 0 <= int(value) <= 255:

@@ -103,8 +103,9 @@ def up():
              'entries': [{'domain': domain, 'tls_certificate': cert, 'tls_certificate_key': key} for domain in DOMAINS]}
     (BASE / 'state.json').write_text(json.dumps(state, indent=2))
     (BASE / 'fleet_hosts.yml').write_text('---\n' + labtools.to_yaml({'fleet_hosts': state}))
-    print('fleet hosts up: %s' % ', '.join('%s ssh %s web %s (python %s)' % (n, h['ssh'], h['web'], h['python'])
-                                             for n, h in HOSTS.items()))
+    summary = ['%s ssh %s web %s (python %s)' % (name, host['ssh'], host['web'], host['python'])
+               for name, host in HOSTS.items()]
+    print('fleet hosts up: %s' % ', '.join(summary))
 
 
 def namespace_of(pid):
