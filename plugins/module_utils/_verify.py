@@ -390,8 +390,17 @@ _FETCH_HINTS = {
 }
 
 
+def _address_key(address):
+    try:
+        ip = ipaddress.ip_address(address)
+        return (ip.version, int(ip), address)
+    except ValueError:
+        return (9, 0, address)
+
+
 def _fetch_responses(fetched):
-    """``[(address, response)]`` in address order; an observation without ``responses`` (one fetch) too."""
+    """``[(address, response)]``, IPv4 then IPv6, each in numeric order (DNS servers rotate the answer,
+    the report must not); an observation without ``responses`` (one fetch) too."""
     responses = fetched.get('responses')
     if responses is None:
         response = fetched.get('response')
@@ -399,7 +408,8 @@ def _fetch_responses(fetched):
             return []
         address = response.get('address') if isinstance(response, dict) else None
         return [(address or fetched['addresses'][0], response)]
-    return [(address, responses[address]) for address in fetched['addresses'] if address in responses]
+    return [(address, responses[address]) for address in sorted(fetched['addresses'], key=_address_key)
+            if address in responses]
 
 
 def _evaluate_one_fetch(report, domain, address, response):
@@ -443,7 +453,8 @@ def _describe_policy(policy):
 def _evaluate_fetch(report, domain, fetched):
     """Report the fetch from every address; return ``(body, per-address list)``.
 
-    The body is the first address's that served one (what the later checks parse). Every address
+    The body is the first address's (in ``_fetch_responses`` order) that served one (what the later
+    checks parse). Every address
     must serve the same policy: a sender caches whatever the address it reaches serves, so one
     address that fails or serves another policy is an error naming the addresses.
     """

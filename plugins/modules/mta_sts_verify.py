@@ -305,8 +305,8 @@ tlsrpt:
       sample: ["mailto:tlsrpt@example.com"]
 policy_addresses:
   description:
-    - The policy fetch from each A and AAAA address of C(mta-sts.<domain>), in the order of the lookup; RV(policy) is
-      what the first address that served one serves.
+    - The policy fetch from each A and AAAA address of C(mta-sts.<domain>), IPv4 then IPv6, each in numeric order;
+      RV(policy) is what the first address that served one serves.
   returned: with O(domain)
   type: list
   elements: dict
