@@ -15,7 +15,7 @@
 #                        install from git, ansible-lint in a plain clone (tests/release/release_check.py)
 #   make docs            the HTML documentation (antsibull-docs + Sphinx, no warning allowed) in .docs/html
 #   make test            all of the above, in that order
-#   make demo / demo-stop  the local lab end to end (see playbooks/lab.yml, tests/lab/);
+#   make demo / demo-stop  the local lab end to end (see tests/playbooks/lab.yml, tests/lab/);
 #                        `make demo LAB_ACME=1` gets the certificates from the lab's Pebble ACME server
 #   make constraints     re-resolve requirements-dev.txt and rewrite constraints.txt (the lock)
 #   make clean           remove everything the targets above created
@@ -107,22 +107,24 @@ venv: system-packages $(STAMP) $(COLLECTION_LINK) $(COMMUNITY_CRYPTO_STAMP) $(CO
 
 # nginx, named and nsupdate are needed by the lab, knotd and pdns_server/pdnsutil (its other two
 # DNS servers, Knot DNS and PowerDNS with the SQLite backend) by the record tests, pebble (the
-# ACME test server) by its ACME part, postfix and postfix-mta-sts-resolver by the postfix_outbound
-# tests (a Postfix of their own under a temp dir: debconf "No configuration" leaves /etc/postfix
-# without a main.cf, and the image's policy-rc.d keeps both from starting); apt runs only when one
-# of them is missing.
+# ACME test server) by its ACME part, apache2 by the test of a web server that is not the role's,
+# sshd (openssh-server) by the fleet_hosts scenario's web hosts, postfix and
+# postfix-mta-sts-resolver by the postfix_outbound tests (a Postfix of their own under a temp dir:
+# debconf "No configuration" leaves /etc/postfix without a main.cf, and the image's policy-rc.d
+# keeps both from starting); apt runs only when one of them is missing.
 system-packages:
 	@if command -v nginx >/dev/null && command -v named >/dev/null && command -v nsupdate >/dev/null \
 	    && command -v knotd >/dev/null && command -v pdns_server >/dev/null && command -v pdnsutil >/dev/null \
 	    && [ -e /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql ] && command -v pebble >/dev/null \
+	    && command -v apache2 >/dev/null && command -v sshd >/dev/null \
 	    && command -v postconf >/dev/null && command -v mta-sts-daemon >/dev/null; then
 	  exit 0
 	fi
-	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, knot, pdns-server, pdns-backend-sqlite3, pebble, postfix, postfix-mta-sts-resolver)"
+	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, knot, pdns-server, pdns-backend-sqlite3, pebble, apache2, openssh-server, postfix, postfix-mta-sts-resolver)"
 	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 	apt-get update
 	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils knot pdns-server pdns-backend-sqlite3 \
-	  pebble postfix postfix-mta-sts-resolver
+	  pebble apache2 openssh-server postfix postfix-mta-sts-resolver
 
 # pip runs again only when a requirements or constraints file changes.
 $(STAMP): requirements-dev.txt requirements.txt constraints.txt
@@ -271,8 +273,9 @@ release-check: venv $(IMPORTER_STAMP)
 # The molecule scenarios run the role against this machine: lab up (prepare), check, converge,
 # idempotence (zero changes), verify, cleanup (nginx and the lab stopped by PID, site removed).
 # default: the two lab domains; fleet: the same plus 50 generated domains; acme: the two lab
-# domains with certificates issued and renewed by the lab's Pebble ACME server.
-MOLECULE_SCENARIOS := default fleet acme
+# domains with certificates issued and renewed by the lab's Pebble ACME server; fleet_hosts: two
+# web hosts (mount namespaces reached over SSH, one on Python 3.9) serving the same domains, forks 2.
+MOLECULE_SCENARIOS := default fleet acme fleet_hosts
 molecule: venv
 	@for scenario in $(MOLECULE_SCENARIOS); do
 	  echo "==> molecule: extensions/molecule/$$scenario"
@@ -296,20 +299,27 @@ docs: venv
 # ---------------------------------------------------------------- lab demo
 
 # The whole job on this machine; the lab (named, SMTP listeners) and nginx stay up afterwards.
+# The lab playbooks live with the tests (tests/playbooks/), not in the collection's public
+# playbooks/: they start and stop services. demo-stop leaves the host as demo found it (the lab's
+# own files out of /etc/nginx, nginx stopped only if the demo started it, else reloaded without the
+# lab's sites; see tests/playbooks/lab_stop.yml), then stops the lab and removes its state.
 # LAB_ACME=1: the certificates for mta-sts.<lab domain> come from the lab's Pebble ACME server
-# (127.0.14.1:14000) through the role's ACME support, instead of from the lab CA.
+# through the role's ACME support, instead of from the lab CA.
 LAB_ACME ?=
+LAB_DIR = $${MAILSEC_LAB_DIR:-/tmp/mailsec-lab}
 demo: venv
-	@echo "==> demo: playbooks/lab.yml (loopback lab, role for two lab domains, verify)$(if $(LAB_ACME), with certificates from Pebble)"
-	"$(VENV)/bin/ansible-playbook" playbooks/lab.yml $(if $(LAB_ACME),-e lab_acme=true)
+	@echo "==> demo: tests/playbooks/lab.yml (loopback lab, role for two lab domains, verify)$(if $(LAB_ACME), with certificates from Pebble)"
+	"$(VENV)/bin/ansible-playbook" tests/playbooks/lab.yml $(if $(LAB_ACME),-e lab_acme=true)
 	echo
-	echo "The lab is still running (named on 127.0.53.1, MX listeners on 127.0.25.1-2, nginx on 127.0.80.1)."
-	$(if $(LAB_ACME),echo "Pebble (ACME) runs on https://127.0.14.1:14000/dir.")
+	net=$${MAILSEC_LAB_NET:-0}
+	echo "The lab is still running (named on 127.$$net.53.1, MX listeners on 127.$$net.25.1-2, nginx on 127.$$net.80.1)."
+	$(if $(LAB_ACME),echo "Pebble (ACME) runs on https://127.$$net.14.1:14000/dir.")
 	echo "Stop it with: make demo-stop"
 
 demo-stop: venv
-	@echo "==> demo-stop: nginx and the lab, by PID"
-	"$(VENV)/bin/ansible-playbook" playbooks/lab_stop.yml
+	@echo "==> demo-stop: the lab's nginx files, nginx (only if the demo started it) and the lab, by PID"
+	"$(VENV)/bin/ansible-playbook" tests/playbooks/lab_stop.yml
+	"$(PY)" tests/lab/lab.py purge --dir "$(LAB_DIR)"
 
 # ---------------------------------------------------------------- housekeeping
 

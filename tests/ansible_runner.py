@@ -39,9 +39,9 @@ def recap_changed(output, host='localhost'):
 
 
 def run_playbook(name, lab_dir, extra_vars=None, check=False):
-    """Run playbooks/<name> against the lab in ``lab_dir`` (``check``: with --check --diff); return
-    ``(returncode, stdout + stderr)``."""
-    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), os.path.join(REPO, 'playbooks', name)]
+    """Run tests/playbooks/<name> (the lab playbooks) against the lab in ``lab_dir`` (``check``: with
+    --check --diff); return ``(returncode, stdout + stderr)``."""
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), os.path.join(REPO, 'tests', 'playbooks', name)]
     if check:
         command += ['--check', '--diff']
     if extra_vars:
@@ -52,9 +52,9 @@ def run_playbook(name, lab_dir, extra_vars=None, check=False):
 
 
 def start_playbook(name, lab_dir, extra_vars=None):
-    """Start playbooks/<name> like ``run_playbook`` in a session of its own (so a test can kill the whole
-    process group at any moment); returns the Popen, output discarded."""
-    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), os.path.join(REPO, 'playbooks', name)]
+    """Start tests/playbooks/<name> like ``run_playbook`` in a session of its own (so a test can kill the
+    whole process group at any moment); returns the Popen, output discarded."""
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), os.path.join(REPO, 'tests', 'playbooks', name)]
     if extra_vars:
         command += ['-e', json.dumps(extra_vars)]
     return subprocess.Popen(command, env=ansible_env({'MAILSEC_LAB_DIR': lab_dir}), stdout=subprocess.DEVNULL,

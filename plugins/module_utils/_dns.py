@@ -628,15 +628,38 @@ class TxtUpdater(object):
         """Send the changed ones of ``changes`` to ``zone`` in one UPDATE (more only beyond 64 KiB).
 
         Returns the number of messages sent (0 when nothing changed). Raises ``ConcurrentChange``
-        when a prerequisite failed: then nothing of that message was written.
+        when a prerequisite failed: then nothing of that message was written. Except when another
+        writer (a second web host of the same play, forks > 1) has meanwhile put exactly the wanted
+        records there: the names are read again, and if every one of them already holds what this
+        message would write, that is success, and those changes are marked as found, not made
+        (``changed`` false).
         """
         zone_text = str(zone).rstrip('.')
         messages = build_updates(zone, changes, self.key)
+        changed = [change for change in changes if change.changed]
         for message in messages:
             names = sorted(set(str(rrset.name).rstrip('.') for rrset in message.prerequisite))
+            in_message = [change for change in changed if str(_name(change.name)).rstrip('.') in names]
             response = self._exchange(message, 'updating zone %s' % zone_text, retry=False)
-            self._check_update(response, zone_text, names)
+            try:
+                self._check_update(response, zone_text, names)
+            except ConcurrentChange:
+                if not self._written_meanwhile(in_message):
+                    raise
         return len(messages)
+
+    def _written_meanwhile(self, changes):
+        """After a failed prerequisite: whether every name of ``changes`` now holds exactly its wanted
+        records (and TTL). If so the changes are rebased on what was read (so they count as unchanged)."""
+        current = [self.read_txt(change.name) for change in changes]
+        for change, (records, ttl) in zip(changes, current):
+            if set(tuple(record) for record in records) != set(change.after):
+                return False
+            if change.after and ttl != change.ttl:
+                return False
+        for change, (records, ttl) in zip(changes, current):
+            change.before, change.before_ttl = [tuple(record) for record in records], ttl
+        return True
 
     def _check_update(self, response, zone, names):
         rcode = dns.rcode.to_text(response.rcode())

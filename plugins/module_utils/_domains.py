@@ -20,10 +20,12 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils import _policy, _r
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import domain_error
 
 DOMAIN_KEYS = ('domain', 'mode', 'mx', 'max_age', 'tlsrpt_rua', 'tls_certificate', 'tls_certificate_key', 'state',
-               'preflight')
+               'preflight', 'webroot')
+# A domain's own ``webroot`` is the folder its web server serves as https://mta-sts.<domain>/ (the
+# policy goes to <webroot>/.well-known/mta-sts.txt); the default is <defaults webroot>/<domain>.
 # tlsrpt_reports: whether the role reads TLS reports (mta_sts_tlsrpt_reports_path is set), which
 # mode auto needs; rollout_*: the thresholds of mode auto.
-DEFAULT_KEYS = DOMAIN_KEYS[1:] + ('webroot', 'acme_certificate_dir', 'tlsrpt_reports', 'rollout_min_days',
+DEFAULT_KEYS = DOMAIN_KEYS[1:-1] + ('webroot', 'acme_certificate_dir', 'tlsrpt_reports', 'rollout_min_days',
                                   'rollout_min_sessions')
 POLICY_PATH = '.well-known/mta-sts.txt'
 # tls_certificate: acme = the role gets and renews the certificate itself (ACME, http-01), keeping
@@ -106,7 +108,11 @@ def normalize_domain(entry, defaults, where, modes=None):
 
     policy = {'mode': mode, 'mx': _policy.unique_mx(mx), 'max_age': max_age}
     policy_id = _policy.policy_id(policy)
-    webroot = posixpath.join(defaults.get('webroot') or '/var/www/mta-sts', domain)
+    webroot = entry.get('webroot')
+    if webroot is not None and (not isinstance(webroot, str) or not posixpath.isabs(webroot)):
+        raise DomainSpecError('%s: webroot must be an absolute path (the folder served as https://mta-sts.%s/), got %r'
+                              % (where, domain, webroot))
+    webroot = webroot or posixpath.join(defaults.get('webroot') or '/var/www/mta-sts', domain)
     policy_path = posixpath.join(webroot, POLICY_PATH)
     host = 'mta-sts.%s' % domain
 

@@ -29,6 +29,7 @@ no longer matches gets a message with the safe order of an MX change.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import hashlib
 import ipaddress
 import os
 import threading
@@ -235,19 +236,36 @@ def _needs(options):
     }
 
 
-def _fetch(probes, resolver, context, domain, options):
-    """Resolve mta-sts.<domain> and fetch the policy, trying the next address when one refuses."""
+def _start_fetches(pool, probes, resolver, context, domain, options):
+    """Pool task: resolve mta-sts.<domain>, then start one policy fetch per address on ``pool``.
+
+    It only submits, never waits (probe tasks never wait, so the pool cannot deadlock); every
+    fetch has the same total deadline and they run side by side, so all addresses together take
+    about as long as one. Returns ``(addresses, [(address, future)])``.
+    """
     addresses = _attempt(probes.lookup_addresses, resolver, probes.policy_host(domain))
-    fetched = {'addresses': addresses, 'response': None}
     if isinstance(addresses, ProbeError):
-        return fetched
-    for index, address in enumerate(addresses):
-        fetched['response'] = _attempt(probes.fetch_policy, domain, address, context, options['timeout'],
-                                       options['https_port'])
-        response = fetched['response']
-        if not (isinstance(response, ProbeError) and response.kind == 'connect' and index + 1 < len(addresses)):
-            break
-    return fetched
+        return addresses, []
+    return addresses, [(address, pool.submit(_attempt, probes.fetch_policy, domain, address, context,
+                                             options['timeout'], options['https_port']))
+                       for address in addresses]
+
+
+class _PolicyFetches(object):
+    """The policy fetched from every address of mta-sts.<domain>; ``result()`` waits for all of them.
+
+    The observation: ``{'addresses', 'responses': {address: response or ProbeError}, 'response'}``,
+    ``response`` being the first address's (what a sender trying the addresses in order gets first).
+    """
+
+    def __init__(self, future):
+        self.future = future
+
+    def result(self):
+        addresses, started = self.future.result()
+        responses = dict((address, future.result()) for address, future in started)
+        first = responses[addresses[0]] if started else None
+        return {'addresses': addresses, 'responses': responses, 'response': first}
 
 
 class ProbeMemo(object):
@@ -275,7 +293,8 @@ def gather(domain, options, pool, probes=_probe, resolver=None, context=None, me
     """Everything a sender would look at for ``domain``, probed concurrently on ``pool``.
 
     Returns a dict of observations (``sts_txt``, ``tlsrpt_txt``, ``fetch``, ``mx``,
-    ``mx_addresses``, ``smtp``); a failed probe is stored as its ProbeError.
+    ``mx_addresses``, ``smtp``); a failed probe is stored as its ProbeError. ``fetch`` holds the
+    policy as fetched from every A and AAAA address of mta-sts.<domain> (``_PolicyFetches``).
     """
     options = settings(**options)
     needs = _needs(options)
@@ -290,7 +309,7 @@ def gather(domain, options, pool, probes=_probe, resolver=None, context=None, me
         futures['tlsrpt_txt'] = pool.submit(_attempt, probes.lookup_txt, resolver,
                                             record_name(TLSRPT_PREFIX, domain))
     if needs['policy']:
-        futures['fetch'] = pool.submit(_fetch, probes, resolver, context, domain, options)
+        futures['fetch'] = _PolicyFetches(pool.submit(_start_fetches, pool, probes, resolver, context, domain, options))
     observations = {}
     if needs['mx']:
         observations.update(_gather_mx(domain, options, memo or ProbeMemo(pool), probes, resolver, context,
@@ -417,33 +436,115 @@ _FETCH_HINTS = {
 }
 
 
+def _address_key(address):
+    try:
+        ip = ipaddress.ip_address(address)
+        return (ip.version, int(ip), address)
+    except ValueError:
+        return (9, 0, address)
+
+
+def _fetch_responses(fetched):
+    """``[(address, response)]``, IPv4 then IPv6, each in numeric order (DNS servers rotate the answer,
+    the report must not); an observation without ``responses`` (one fetch) too."""
+    responses = fetched.get('responses')
+    if responses is None:
+        response = fetched.get('response')
+        if response is None:
+            return []
+        address = response.get('address') if isinstance(response, dict) else None
+        return [(address or fetched['addresses'][0], response)]
+    return [(address, responses[address]) for address in sorted(fetched['addresses'], key=_address_key)
+            if address in responses]
+
+
+def _evaluate_one_fetch(report, domain, address, response):
+    """Report one address's fetch; return ``(body, error)``: the body a sender would parse, or None."""
+    host = _probe.policy_host(domain)
+    url = _probe.policy_url(domain)
+    if isinstance(response, ProbeError):
+        kind = getattr(response, 'cert_problem', None) or response.kind
+        hint = _FETCH_HINTS.get(kind, _FETCH_HINTS.get(response.kind, 'RFC 8461 3.3 fetches the policy from %s')) % host
+        where = url if address in response.msg else '%s (%s)' % (url, address)
+        msg = '%s: %s; %s' % (where, response.msg, hint)
+        report.add('policy_fetch', ERROR, msg, host=host)
+        return None, msg
+    found = fetch_findings(domain, response)
+    for status, msg in found:
+        report.add('policy_fetch', status, msg, host=host)
+    errors = [msg for status, msg in found if status == ERROR]
+    if errors or response['body'] is None:
+        return None, '; '.join(errors) or 'no policy body'
+    if not found:
+        report.add('policy_fetch', OK, '%s (%s) served %d bytes of text/plain over %s'
+                   % (url, response['address'], len(response['body']), response.get('tls_version')), host=host)
+    return response['body'], None
+
+
+def _policy_key(body):
+    """What senders would take from ``body``: the parsed policy, or the bytes when it does not parse."""
+    parsed, findings = parse_policy(body)
+    if any(finding.severity == ERROR for finding in findings):
+        return None, body
+    policy = {'mode': parsed['mode'], 'max_age': parsed['max_age'], 'mx': parsed['mx']}
+    return policy, (parsed['mode'], parsed['max_age'], tuple(sorted(set(item.lower() for item in parsed['mx']))))
+
+
+def _describe_policy(policy):
+    if policy is None:
+        return 'a policy that does not parse'
+    return 'mode %s, max_age %s, mx %s' % (policy['mode'], policy['max_age'], ', '.join(policy['mx']) or '(none)')
+
+
 def _evaluate_fetch(report, domain, fetched):
-    """Report the fetch; return the body a sender would parse, or None."""
+    """Report the fetch from every address; return ``(body, per-address list)``.
+
+    The body is the first address's (in ``_fetch_responses`` order) that served one (what the later
+    checks parse). Every address
+    must serve the same policy: a sender caches whatever the address it reaches serves, so one
+    address that fails or serves another policy is an error naming the addresses.
+    """
     host = _probe.policy_host(domain)
     url = _probe.policy_url(domain)
     addresses = fetched['addresses']
     if isinstance(addresses, ProbeError):
         _dns_failure(report, addresses, host=host)
-        return None
+        return None, []
     if not addresses:
         report.add('policy_fetch', ERROR, '%s has no A or AAAA record; RFC 8461 3.3 fetches the policy from %s'
                    % (host, url), host=host)
-        return None
-    response = fetched['response']
-    if isinstance(response, ProbeError):
-        kind = getattr(response, 'cert_problem', None) or response.kind
-        hint = _FETCH_HINTS.get(kind, _FETCH_HINTS.get(response.kind, 'RFC 8461 3.3 fetches the policy from %s')) % host
-        report.add('policy_fetch', ERROR, '%s: %s; %s' % (url, response.msg, hint), host=host)
-        return None
-    found = fetch_findings(domain, response)
-    for status, msg in found:
-        report.add('policy_fetch', status, msg, host=host)
-    if any(status == ERROR for status, dummy in found) or response['body'] is None:
-        return None
-    if not found:
-        report.add('policy_fetch', OK, '%s (%s) served %d bytes of text/plain over %s'
-                   % (url, response['address'], len(response['body']), response.get('tls_version')), host=host)
-    return response['body']
+        return None, []
+    per_address = []
+    served = []
+    for address, response in _fetch_responses(fetched):
+        body, error = _evaluate_one_fetch(report, domain, address, response)
+        entry = {'address': address, 'served': body is not None, 'error': error, 'policy': None, 'sha256': None}
+        if body is not None:
+            entry['policy'], key = _policy_key(body)
+            entry['sha256'] = hashlib.sha256(body).hexdigest()
+            served.append((address, key, entry['policy']))
+        per_address.append(entry)
+    failed = [entry['address'] for entry in per_address if not entry['served']]
+    if len(per_address) > 1 and failed and served:
+        report.add('policy_fetch', ERROR, '%s: the policy could not be fetched from %s while %s served it; a sender '
+                                          'that reaches %s gets no policy (RFC 8461 3.3): every address of %s must '
+                                          'serve it' % (host, ', '.join(failed), ', '.join(a for a, k, p in served),
+                                                        ', '.join(failed), host), host=host)
+    groups = []
+    for address, key, policy in served:
+        for group in groups:
+            if group[0] == key:
+                group[2].append(address)
+                break
+        else:
+            groups.append((key, policy, [address]))
+    if len(groups) > 1:
+        report.add('policy_fetch', ERROR, '%s serves different policies: %s; a sender caches the policy of whichever '
+                                          'address it reaches (RFC 8461 3.3), so every address must serve the same file'
+                   % (host, '; '.join('%s serve%s %s' % (', '.join(group[2]), 's' if len(group[2]) == 1 else '',
+                                                         _describe_policy(group[1])) for group in groups)), host=host)
+    body = dict(_fetch_responses(fetched))[served[0][0]]['body'] if served else None
+    return body, per_address
 
 
 def _evaluate_policy(report, body):
@@ -665,7 +766,7 @@ def observe_served(domain, observations):
         served['id'] = record['id'] if record else None
     if 'fetch' in observations:
         scratch = _Report()
-        body = _evaluate_fetch(scratch, domain, observations['fetch'])
+        body, dummy = _evaluate_fetch(scratch, domain, observations['fetch'])
         if body is not None:
             policy, usable = _evaluate_policy(scratch, body)
             if usable:
@@ -696,7 +797,7 @@ def evaluate(domain, observations, options):
     report = _Report()
     result = {'domain': domain, 'record': {'id': None},
               'policy': {'version': None, 'mode': None, 'max_age': None, 'mx': []},
-              'tlsrpt': {'rua': None}, 'mx_hosts': []}
+              'tlsrpt': {'rua': None}, 'mx_hosts': [], 'policy_addresses': []}
     candidate = candidate_policy(options.get('policy'))
     if candidate is not None:
         _evaluate_candidate(report, domain, observations, candidate, result)
@@ -709,7 +810,7 @@ def evaluate(domain, observations, options):
         result['record'] = _evaluate_record(report, domain, observations['sts_txt'])
     usable = False
     if 'fetch' in observations:
-        body = _evaluate_fetch(report, domain, observations['fetch'])
+        body, result['policy_addresses'] = _evaluate_fetch(report, domain, observations['fetch'])
         result['policy'], usable = _evaluate_policy(report, body)
     if 'mx' in observations:
         hosts = _evaluate_mx_rrset(report, domain, observations['mx'])

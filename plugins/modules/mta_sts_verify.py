@@ -18,6 +18,9 @@ description:
     certificate check for that name; status 200 only, redirects never followed, media type C(text/plain), at most
     64 KiB read, and one total deadline (O(timeout)) for connect, handshake, headers and body, so a server that drips
     a byte a second cannot hold the check.
+  - The policy is fetched from every A and AAAA address of C(mta-sts.<domain>), side by side within the same deadline
+    and worker pool; an address that fails, or addresses that serve different policies, are an error naming the
+    addresses (a sender caches whatever the address it reaches serves). RV(policy_addresses) lists each address.
   - The policy grammar, with the same parser as M(mailsec.mta_sts.mta_sts_policy).
   - Each MX host, through the same resolver; its name must match a policy C(mx) pattern; on O(smtp_port) it must
     offer STARTTLS, negotiate TLS 1.2 or newer and present a certificate that chains to a trusted root, is in date
@@ -357,6 +360,39 @@ tlsrpt:
       elements: str
       returned: always
       sample: ["mailto:tlsrpt@example.com"]
+policy_addresses:
+  description:
+    - The policy fetch from each A and AAAA address of C(mta-sts.<domain>), IPv4 then IPv6, each in numeric order;
+      RV(policy) is what the first address that served one serves.
+  returned: with O(domain)
+  type: list
+  elements: dict
+  contains:
+    address:
+      description: The address the policy was fetched from.
+      type: str
+      returned: always
+      sample: 192.0.2.80
+    served:
+      description: Whether it served a policy a sender would take (status 200, text/plain, within 64 KiB).
+      type: bool
+      returned: always
+      sample: true
+    error:
+      description: Why it did not, else V(null).
+      type: str
+      returned: always
+      sample: null
+    policy:
+      description: The policy it serves (C(mode), C(max_age), C(mx)); V(null) when none was served or it does not parse.
+      type: dict
+      returned: always
+      sample: {mode: enforce, max_age: 604800, mx: [mail.example.com]}
+    sha256:
+      description: The SHA-256 of the served bytes (hex); V(null) when none was served.
+      type: str
+      returned: always
+      sample: 9f2c...
 mx_hosts:
   description: The MX hosts in preference order, with what was found on each.
   returned: with O(domain)
@@ -438,8 +474,8 @@ invalid_options:
 results:
   description:
     - With O(domains), one entry per domain in the order given, each with the keys returned for a single O(domain)
-      (RV(domain), RV(passed), RV(checks), RV(record), RV(policy), RV(tlsrpt), RV(mx_hosts), and with a candidate
-      policy RV(preflight) and RV(served)) and C(msg), its summary.
+      (RV(domain), RV(passed), RV(checks), RV(record), RV(policy), RV(policy_addresses), RV(tlsrpt), RV(mx_hosts), and
+      with a candidate policy RV(preflight) and RV(served)) and C(msg), its summary.
   returned: with O(domains)
   type: list
   elements: dict
@@ -451,6 +487,7 @@ results:
       record: {id: "20260101"}
       policy: {version: STSv1, mode: enforce, max_age: 604800, mx: [mail.example.com]}
       tlsrpt: {rua: ["mailto:tlsrpt@example.com"]}
+      policy_addresses: [{address: 192.0.2.80, served: true, error: null, sha256: 9f2c..., policy: {mode: enforce}}]
       mx_hosts: []
 failed_domains:
   description: With O(domains), the domains whose findings reach O(fail_on), in the order given.

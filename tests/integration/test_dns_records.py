@@ -418,6 +418,37 @@ def test_a_concurrent_change_is_reported_not_lost(lab, before, theirs):
     assert values(lab, name) == written  # their change stands
 
 
+def test_two_writers_of_the_same_records_both_succeed(lab):
+    """Two web hosts of one play (forks > 1) read before either writes: the second finds its work done."""
+    zone = lab['dns']['zone']
+    names = ['_mta-sts.' + new_domain(lab) for dummy in range(3)]
+    _lab.dns_update(lab, names[0], 'TXT', ['v=STSv1; id=old;', OTHER])
+    wanted = [(name, 'v=STSv1', 'v=STSv1; id=same%d;' % index, 600) for index, name in enumerate(names)]
+    with updater(lab) as first, updater(lab) as second:
+        ours, theirs = first.plan(wanted), second.plan(wanted)
+        assert all(change.changed for change in ours + theirs)
+        assert first.apply(zone, ours) == 1
+        after_first = serial(lab)
+        # The second UPDATE's prerequisite (the records as read) fails; what it wanted is there.
+        assert second.apply(zone, theirs) == 1
+    assert serial(lab) == after_first
+    assert [change.changed for change in theirs] == [False, False, False]
+    assert [change.changed for change in ours] == [True, True, True]
+    assert sorted(values(lab, names[0])) == sorted([OTHER, 'v=STSv1; id=same0;'])
+
+
+def test_two_writers_of_different_records_still_conflict(lab):
+    zone = lab['dns']['zone']
+    name = '_mta-sts.' + new_domain(lab)
+    with updater(lab) as first, updater(lab) as second:
+        ours = first.plan([(name, 'v=STSv1', 'v=STSv1; id=one;', 600)])
+        theirs = second.plan([(name, 'v=STSv1', 'v=STSv1; id=two;', 600)])
+        first.apply(zone, ours)
+        with pytest.raises(_dns.ConcurrentChange):
+            second.apply(zone, theirs)
+    assert values(lab, name) == ['v=STSv1; id=one;']
+
+
 def test_many_names_in_one_update(lab):
     zone = lab['dns']['zone']
     domains = [new_domain(lab) for dummy in range(30)]

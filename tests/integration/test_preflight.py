@@ -4,7 +4,7 @@
 """Never bounce mail: the role checks each new policy against the live MX hosts before anything is
 served, holds the domains that would bounce, and rolls mode auto forward and back from TLS reports.
 
-Like test_role.py these run the role (playbooks/lab.yml) against the lab and this host's nginx. The
+Like test_role.py these run the role (tests/playbooks/lab.yml) against the lab and this host's nginx. The
 "before" and "after" of a held domain are what senders see: the policy bytes served over HTTPS,
 the _mta-sts id in DNS and the zone's SOA serial.
 """
@@ -43,8 +43,7 @@ def deployed(lab):
     code, output = run_playbook('lab.yml', lab['state_dir'])
     assert code == 0, output[-3000:]
     yield lab
-    code, output = run_playbook('lab_stop.yml', lab['state_dir'],
-                                {'lab_dir': '/nonexistent/mailsec-lab', 'lab_remove_site': True})
+    code, output = run_playbook('lab_stop.yml', lab['state_dir'], {'lab_keep_lab': True})
     assert code == 0, output[-3000:]
 
 

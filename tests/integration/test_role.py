@@ -3,8 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The role against the lab and this host's nginx: the ways a deployment breaks are caught.
 
-These tests change /etc/nginx/conf.d and /var/www/mta-sts and run the system nginx (the role's
-``signal`` mode); the module fixture stops that nginx by PID and removes the files afterwards.
+These tests add the lab's own vhost file to /etc/nginx/conf.d (policies under the lab dir) and run
+the system nginx (the role's ``signal`` mode); the module fixture (tests/playbooks/lab_stop.yml)
+removes the lab's files and stops that nginx by PID if the lab started it.
 """
 
 import os
@@ -15,7 +16,7 @@ import pytest
 import lab as labtools
 from ansible_runner import recap_changed, run_playbook
 
-VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts.conf'
+VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts-lab.conf'
 
 
 def playbook(lab, name, extra_vars=None):
@@ -31,12 +32,12 @@ def fetch_policy(lab, domain):
 
 @pytest.fixture(scope='module')
 def deployed(lab):
-    """The lab domains deployed once by playbooks/lab.yml; nginx stopped and the site removed after."""
+    """The lab domains deployed once by tests/playbooks/lab.yml; nginx stopped and the site removed after."""
     code, output = playbook(lab, 'lab.yml')
     assert code == 0, output[-3000:]
     yield lab
-    # A lab dir that does not exist: lab_stop's `lab.py down` is then a no-op, the session lab stays.
-    code, output = playbook(lab, 'lab_stop.yml', {'lab_dir': '/nonexistent/mailsec-lab', 'lab_remove_site': True})
+    # lab_keep_lab: the session lab stays for the other tests.
+    code, output = playbook(lab, 'lab_stop.yml', {'lab_keep_lab': True})
     assert code == 0, output[-3000:]
 
 
@@ -93,7 +94,7 @@ def test_broken_vhost_is_refused_and_the_old_site_keeps_serving(deployed, tmp_pa
     assert fetch_policy(deployed, 'alpha.mailsec.test') == (status, served)
     # The backup made while trying is gone too: nothing but the vhost file itself is left.
     assert [name for name in os.listdir(os.path.dirname(VHOST_FILE)) if name.startswith('mailsec-mta-sts')] \
-        == ['mailsec-mta-sts.conf']
+        == ['mailsec-mta-sts-lab.conf']
 
 
 def sts_record(lab, domain):

@@ -5,7 +5,7 @@
 
 The user's task file is played here by one that publishes through community.general.nsupdate to
 the lab's BIND (the providers' APIs are not reachable), and logs what the role handed to it.
-Like test_role.py, these tests change /etc/nginx/conf.d and /var/www/mta-sts and run the system
+Like test_role.py, these tests change /etc/nginx/conf.d and run the system
 nginx: run them under ``flock /tmp/mailsec-host-nginx.lock``.
 """
 
@@ -19,7 +19,7 @@ import pytest
 import lab as labtools
 from ansible_runner import REPO, ansible_env, recap_changed, run_playbook
 
-VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts.conf'
+VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts-lab.conf'
 
 PUBLISH = '''---
 - name: Log what the role handed over
@@ -72,9 +72,9 @@ def playbook(lab, extra_vars=None):
 
 
 def check_mode(lab, extra_vars):
-    """playbooks/lab.yml in check mode: ``(returncode, output)``."""
+    """tests/playbooks/lab.yml in check mode: ``(returncode, output)``."""
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
-               os.path.join(REPO, 'playbooks', 'lab.yml'), '--check', '-e', json.dumps(extra_vars)]
+               os.path.join(REPO, 'tests', 'playbooks', 'lab.yml'), '--check', '-e', json.dumps(extra_vars)]
     proc = subprocess.run(command, env=ansible_env({'MAILSEC_LAB_DIR': lab['state_dir']}), capture_output=True,
                           text=True, timeout=900, check=False)
     return proc.returncode, proc.stdout + proc.stderr
@@ -110,8 +110,7 @@ def hook(lab, tmp_path_factory):
     (folder / 'failing.yml').write_text(FAILING)
     yield {'lab': lab, 'log': str(log), 'publish': str(folder / 'publish.yml'), 'failing': str(folder / 'failing.yml'),
            'vars': {'mta_sts_dns_method': 'tasks', 'mta_sts_dns_tasks_file': str(folder / 'publish.yml')}}
-    code, output = run_playbook('lab_stop.yml', lab['state_dir'],
-                                {'lab_dir': '/nonexistent/mailsec-lab', 'lab_remove_site': True})
+    code, output = run_playbook('lab_stop.yml', lab['state_dir'], {'lab_keep_lab': True})
     assert code == 0, output[-3000:]
 
 

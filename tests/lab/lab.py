@@ -10,6 +10,7 @@ CLI::
     python tests/lab/lab.py up     [--dir DIR] [--pebble]   # idempotent
     python tests/lab/lab.py pebble-up [--dir DIR]           # Pebble (ACME) on a running lab; idempotent
     python tests/lab/lab.py down   [--dir DIR]   # safe when nothing runs (stops Pebble too)
+    python tests/lab/lab.py purge  [--dir DIR]   # down, then remove the lab's files (and DIR if empty)
     python tests/lab/lab.py status [--dir DIR] [--json]
 
 DIR defaults to ``$MAILSEC_LAB_DIR`` or ``/tmp/mailsec-lab``. See README.md next to this file for
@@ -47,6 +48,7 @@ from typing import Any, Iterable, Optional, Sequence, Union
 
 HERE = Path(__file__).resolve().parent
 SMTP_LISTENER = HERE / "smtp_listener.py"
+
 
 # ---------------------------------------------------------------------------------------------
 # The address plan (other parts of the project rely on it). MAILSEC_LAB_NET (default 0) is the
@@ -89,6 +91,10 @@ LAB_VARS = "lab_vars.yml"
 TSIG_FILE = "tsig.key"
 FLEET_VARS = "fleet_vars.yml"
 ADDED_ADDRESSES = "added_addresses.json"
+# Everything the lab (and tests/playbooks/lab.yml) may leave in its dir: `purge` removes these.
+LAB_STATE_ENTRIES = ("named", "certs", "smtp", "extra-certs", "fleet-certs", "pebble", "acme", "www", "www-acme",
+                     "ca.pem", "ca.key", "lab.json", "lab_vars.yml", "tsig.key", "fleet_vars.yml",
+                     "added_addresses.json", "demo_host.json")
 
 # Pebble, the ACME test server (Debian package `pebble`): ACME API and management API on their
 # own loopback address, TLS certificate from the lab CA. http-01 validation goes to port 80 of
@@ -796,6 +802,65 @@ def render_nginx_conf(servers: str, workdir: PathLike) -> str:
         "}\n")
 
 
+APACHE_ADDRESS = f"127.{LAB_NET}.81.1"
+_APACHE_MODULES = ("mpm_event", "authz_core", "mime", "socache_shmcb", "ssl")
+
+
+def render_apache_conf(sites: Sequence[dict], workdir: PathLike, listen: str = APACHE_ADDRESS) -> str:
+    """A complete private Apache httpd config: ``sites`` are ``{name, cert, key, root}`` served on
+    ``listen``:443 as name-based TLS virtual hosts, ``.well-known/mta-sts.txt`` as text/plain
+    (the README's Apache snippet); pid file, runtime dir and logs in ``workdir``."""
+    w = Path(workdir)
+    check_loopback(listen)
+    modules = "".join(f"LoadModule {name}_module /usr/lib/apache2/modules/mod_{name}.so\n" for name in _APACHE_MODULES)
+    vhosts = "".join(
+        f"<VirtualHost {listen}:443>\n"
+        f"    ServerName {site['name']}\n"
+        "    SSLEngine on\n"
+        f"    SSLCertificateFile {site['cert']}\n"
+        f"    SSLCertificateKeyFile {site['key']}\n"
+        f"    DocumentRoot {site['root']}\n"
+        f"    <Directory {site['root']}>\n        Require all granted\n    </Directory>\n"
+        "    <Location \"/.well-known/mta-sts.txt\">\n        ForceType text/plain\n    </Location>\n"
+        "</VirtualHost>\n" for site in sites)
+    return (
+        "# private Apache httpd for the mailsec lab (tests/lab/lab.py)\n"
+        f"ServerRoot {w}\nServerName localhost\nPidFile {w}/apache.pid\nDefaultRuntimeDir {w}\n"
+        f"ErrorLog {w}/error.log\nLogLevel warn\nUser www-data\nGroup www-data\n{modules}TypesConfig /etc/mime.types\n"
+        f"Listen {listen}:443 https\nSSLProtocol -all +TLSv1.2 +TLSv1.3\n"
+        f"SSLSessionCache shmcb:{w}/ssl_scache(512000)\n{vhosts}")
+
+
+def start_apache(sites: Sequence[dict], state_dir: PathLike, listen: str = APACHE_ADDRESS,
+                 timeout: float = START_TIMEOUT) -> int:
+    """Run a private Apache httpd (``apache2 -f CONF -DFOREGROUND``, detached); returns its PID.
+
+    Checks the config with ``apache2 -t`` first (LabError with its output); returns once
+    ``listen``:443 accepts. Stop it with ``stop_pid(pid)``. Needs the Debian package apache2.
+    """
+    apache = shutil.which("apache2") or "/usr/sbin/apache2"
+    if not Path(apache).exists():
+        raise LabError("apache2 not found: apt-get install -y apache2")
+    base = Path(state_dir)
+    base.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="apache-", dir=base))
+    os.chmod(workdir, 0o755)
+    conf = workdir / "apache2.conf"
+    conf.write_text(render_apache_conf(sites, workdir, listen))
+    check = subprocess.run([apache, "-f", str(conf), "-t"], capture_output=True, text=True, check=False)
+    if check.returncode != 0:
+        raise LabError(f"apache2 -t refused {conf}:\n{check.stderr.strip()}")
+    log = workdir / "apache.out"
+    proc = _spawn([apache, "-f", str(conf), "-DFOREGROUND"], log, cwd=workdir)
+    _HELPER_PIDS.add(proc.pid)
+    try:
+        wait_port(listen, 443, timeout=timeout, proc=proc, log=workdir / "error.log", what="apache2")
+    except LabError:
+        stop_pid(proc.pid)
+        raise
+    return proc.pid
+
+
 _LISTEN_RE = re.compile(r"^\s*listen\s+([^;\s]+)", re.M)
 
 
@@ -1319,6 +1384,26 @@ class Lab:
         self.message = "; ".join(parts) if parts else "nothing was running"
         return bool(stopped or removed)
 
+    def purge(self) -> list[str]:
+        """``down()``, then remove every file and folder the lab makes in its dir, and the dir if
+        that leaves it empty (anything else in it is left alone). Returns what was removed."""
+        self.down()
+        removed = []
+        for name in LAB_STATE_ENTRIES:
+            path = self.state_dir / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.exists() or path.is_symlink():
+                path.unlink()
+            else:
+                continue
+            removed.append(name)
+        with contextlib.suppress(OSError):
+            self.state_dir.rmdir()
+            removed.append(str(self.state_dir))
+        self.message = "removed " + ", ".join(removed) if removed else "nothing to remove"
+        return removed
+
     # -- conveniences ---------------------------------------------------------------------
     def add_loopback_address(self, ip: str) -> bool:
         return add_loopback_address(ip, self.state_dir)
@@ -1335,7 +1420,7 @@ class Lab:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="lab.py", description=__doc__.split("\n", maxsplit=1)[0])
-    parser.add_argument("command", choices=("up", "pebble-up", "down", "status", "add-fleet"))
+    parser.add_argument("command", choices=("up", "pebble-up", "down", "purge", "status", "add-fleet"))
     parser.add_argument("--dir", default=None,
                         help=f"state dir (default $MAILSEC_LAB_DIR or {DEFAULT_DIR})")
     parser.add_argument("--json", action="store_true", help="status: print lab.json")
@@ -1361,6 +1446,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 raise LabError(f"the lab in {lab.state_dir} is not running; run `lab.py up` first")
             entries = add_fleet_domains(lab.info, args.count)
             print(f"added {len(entries)} fleet domains; role entries in {lab.state_dir}/fleet_vars.yml")
+            return 0
+        if args.command == "purge":
+            lab.purge()
+            print(f"lab purged ({lab.state_dir}): {lab.message}")
             return 0
         if args.command == "down":
             lab.down()

@@ -6,7 +6,7 @@ In an integration ``conftest.py``::
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "lab"))
     from pytest_lab import lab, lab_nginx, lab_smtp  # noqa: F401
 
-``lab`` (session): a fresh lab in a pytest temp dir, the lab.json data as a dict; stopped at the
+``lab`` (session): a fresh lab in a new /tmp/mailsec-lab-pytest-* dir (removed at the end), the lab.json data as a dict; stopped at the
 end of the session. It never skips: if the lab cannot start, the tests using it error with the
 reason. With ``MAILSEC_LAB_REUSE=1`` it uses (starting it if needed) the lab in
 ``$MAILSEC_LAB_DIR`` or ``/tmp/mailsec-lab`` and leaves it running.
@@ -18,7 +18,9 @@ process for one test and stop it (by PID) after the test.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,12 +30,16 @@ import lab as _lab  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def lab(tmp_path_factory):
+def lab():
     if os.environ.get("MAILSEC_LAB_REUSE"):
         instance = _lab.Lab(_lab.default_state_dir())
         owned = False
     else:
-        instance = _lab.Lab(tmp_path_factory.mktemp("mailsec-lab"))
+        # Not under pytest's 0700 temp root: the host nginx's workers (www-data) serve the policies
+        # the role writes under the lab dir (tests/playbooks/lab.yml), so every parent must be traversable.
+        state_dir = tempfile.mkdtemp(prefix="mailsec-lab-pytest-", dir="/tmp")
+        os.chmod(state_dir, 0o755)
+        instance = _lab.Lab(state_dir)
         owned = True
     try:
         info = instance.up()
@@ -44,6 +50,7 @@ def lab(tmp_path_factory):
     finally:
         if owned:
             instance.down()
+            shutil.rmtree(state_dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -102,3 +102,17 @@ def test_acme_entry_may_not_name_its_key():
                         DEFAULTS)
     assert 'mta_sts_domains[0] (example.com): tls_certificate_key cannot be set when tls_certificate is acme' \
         in str(info.value)
+
+
+def test_a_domain_webroot_of_its_own_holds_its_policy():
+    result = mta_sts_domains([{'domain': 'example.com', 'webroot': '/srv/www/mta-sts.example.com'},
+                              {'domain': 'example.org'}], DEFAULTS)
+    assert result[0]['webroot'] == '/srv/www/mta-sts.example.com'
+    assert result[0]['policy_path'] == '/srv/www/mta-sts.example.com/.well-known/mta-sts.txt'
+    assert result[0]['policy_file']['path'] == result[0]['policy_path']
+    assert result[1]['webroot'] == DEFAULTS['webroot'] + '/example.org'
+
+
+def test_a_relative_domain_webroot_is_refused():
+    with pytest.raises(AnsibleFilterError, match=r'mta_sts_domains\[0\] \(example.com\): webroot must be an absolute'):
+        mta_sts_domains([{'domain': 'example.com', 'webroot': 'www'}], DEFAULTS)

@@ -335,7 +335,7 @@ def test_only_what_the_checks_need_is_looked_up():
     assert [entry['name'] for entry in result['checks']] == ['mx', 'mx_match']
 
 
-def test_fetch_tries_the_next_address_when_one_refuses():
+def test_the_policy_is_fetched_from_every_address_and_one_refusing_fails():
     class TwoAddresses(FakeProbes):
         def lookup_addresses(self, resolver, host):
             return ['192.0.2.1', '192.0.2.2']
@@ -346,7 +346,86 @@ def test_fetch_tries_the_next_address_when_one_refuses():
             return FakeProbes.fetch_policy(self, domain, address, context, timeout, port)
 
     result = _verify.verify_domain(DOMAIN, {'checks': ['policy']}, probes=TwoAddresses())
-    assert result['passed'] and '192.0.2.2' in result['checks'][0]['msg']
+    assert not result['passed']
+    assert [(entry['address'], entry['served']) for entry in result['policy_addresses']] == [
+        ('192.0.2.1', False), ('192.0.2.2', True)]
+    assert ('mta-sts.example.test: the policy could not be fetched from 192.0.2.1 while 192.0.2.2 served it'
+            in ' '.join(entry['msg'] for entry in result['checks']))
+    # The later checks still parse what the address that answered serves.
+    assert result['policy']['mode'] == 'enforce'
+
+
+def response(address, body=POLICY, **changes):
+    fetched_response = dict(good()['fetch']['response'], address=address, body=body, length=len(body or b''))
+    fetched_response.update(changes)
+    return fetched_response
+
+
+def every_address(*responses):
+    observations = good()
+    observations['fetch'] = {'addresses': [item['address'] if isinstance(item, dict) else address
+                                           for address, item in responses],
+                             'responses': dict(responses), 'response': responses[0][1]}
+    return observations
+
+
+def test_two_addresses_serving_the_same_policy_pass():
+    result = evaluate(every_address(('192.0.2.80', response('192.0.2.80')),
+                                    ('2001:db8::80', response('2001:db8::80', POLICY.replace(b'\r\n', b'\n')))))
+    assert result['passed'] and bad(result) == []
+    assert [entry['address'] for entry in result['policy_addresses']] == ['192.0.2.80', '2001:db8::80']
+    assert all(entry['served'] and entry['policy']['mode'] == 'enforce' for entry in result['policy_addresses'])
+    assert [entry['name'] for entry in result['checks']].count('policy_fetch') == 2
+
+
+def test_two_addresses_serving_different_policies_fail_naming_them():
+    stale = POLICY.replace(b'mode: enforce', b'mode: testing')
+    result = evaluate(every_address(('192.0.2.80', response('192.0.2.80')),
+                                    ('192.0.2.81', response('192.0.2.81', stale)),
+                                    ('192.0.2.82', response('192.0.2.82'))))
+    assert not result['passed']
+    errors = [entry['msg'] for entry in result['checks'] if entry['status'] == 'error']
+    assert errors == [
+        'mta-sts.example.test serves different policies: 192.0.2.80, 192.0.2.82 serve mode enforce, max_age 86400, '
+        'mx mx1.example.test, *.example.test; 192.0.2.81 serves mode testing, max_age 86400, mx mx1.example.test, '
+        '*.example.test; a sender caches the policy of whichever address it reaches (RFC 8461 3.3), so every '
+        'address must serve the same file']
+    assert result['policy']['mode'] == 'enforce'
+    assert result['policy_addresses'][1]['sha256'] != result['policy_addresses'][0]['sha256']
+
+
+def test_one_address_answering_404_fails_naming_it():
+    result = evaluate(every_address(('192.0.2.80', response('192.0.2.80')),
+                                    ('192.0.2.81', response('192.0.2.81', status=404, reason='Not Found', body=None))))
+    assert not result['passed']
+    msgs = ' | '.join(entry['msg'] for entry in result['checks'] if entry['status'] == 'error')
+    assert 'https://mta-sts.example.test/.well-known/mta-sts.txt (192.0.2.81) answered 404' in msgs
+    assert 'could not be fetched from 192.0.2.81 while 192.0.2.80 served it' in msgs
+    assert result['policy_addresses'][1]['served'] is False
+
+
+def test_every_address_failing_is_one_error_per_address():
+    result = evaluate(every_address(('192.0.2.80', ProbeError('timeout', 'no answer from 192.0.2.80 within 1 s')),
+                                    ('192.0.2.81', ProbeError('connect', 'refused'))))
+    errors = [entry['msg'] for entry in result['checks'] if entry['status'] == 'error']
+    assert len(errors) == 2 and '(192.0.2.81)' in errors[1] and '(192.0.2.80)' not in errors[0]
+    assert result['policy']['mode'] is None
+
+
+def test_every_address_is_fetched_side_by_side_within_one_deadline():
+    class SlowAddresses(FakeProbes):
+        def lookup_addresses(self, resolver, host):
+            return ['192.0.2.%d' % index for index in range(1, 6)]
+
+        def fetch_policy(self, domain, address, context, timeout, port):
+            time.sleep(0.3)
+            return FakeProbes.fetch_policy(self, domain, address, context, timeout, port)
+
+    started = time.monotonic()
+    result = _verify.verify_domain(DOMAIN, {'checks': ['policy']}, probes=SlowAddresses())
+    assert time.monotonic() - started < 1.0
+    assert result['passed'] and len(result['policy_addresses']) == 5
+
 
 
 # ---------------------------------------------------------------- pre-flight (a candidate policy)

@@ -1,0 +1,24 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._nginx import http_settings
+
+
+def mta_sts_nginx_http(dump, names, own_files, failure=''):
+    """What the role's http-level nginx file holds; see plugins/module_utils/_nginx.py."""
+    if not isinstance(names, (list, tuple)) or not isinstance(own_files, (list, tuple)):
+        raise AnsibleFilterError('mta_sts_nginx_http: names and own_files must be lists')
+    return http_settings(dump or '', list(names), list(own_files), failure or '')
+
+
+class FilterModule(object):
+
+    def filters(self):
+        return {'mta_sts_nginx_http': mta_sts_nginx_http}
