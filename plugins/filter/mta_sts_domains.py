@@ -8,7 +8,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._domains import DomainSpecError, normalize_domains
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._domains import DomainSpecError, normalize_domains, union
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._rollout import plan
 
 
@@ -16,6 +16,14 @@ def mta_sts_domains(domains, defaults, modes=None):
     """Complete and check the role's domain list; see plugins/module_utils/_domains.py."""
     try:
         return normalize_domains(domains, defaults, modes)
+    except DomainSpecError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def mta_sts_union(domain_lists):
+    """The domain lists of several web hosts merged, each domain once; see plugins/module_utils/_domains.py."""
+    try:
+        return union(domain_lists)
     except DomainSpecError as exc:
         raise AnsibleFilterError(str(exc))
 
@@ -28,4 +36,4 @@ def mta_sts_plan(domains, preflight_results, reports_summary, min_days, min_sess
 class FilterModule(object):
 
     def filters(self):
-        return {'mta_sts_domains': mta_sts_domains, 'mta_sts_plan': mta_sts_plan}
+        return {'mta_sts_domains': mta_sts_domains, 'mta_sts_plan': mta_sts_plan, 'mta_sts_union': mta_sts_union}

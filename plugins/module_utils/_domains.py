@@ -209,3 +209,27 @@ def normalize_domains(domains, defaults, modes=None):
         seen[key] = index
         result.append(item)
     return result
+
+
+def union(domain_lists):
+    """The domains of several web hosts (each a list from ``normalize_domains``), each domain once.
+
+    Several web hosts in one play may serve the same domains; their records are published once, for
+    this union. A domain whose records differ between hosts (another policy, other report URIs) is
+    refused: publishing either would leave the other host serving a policy its id does not name.
+    """
+    result = []
+    seen = {}
+    for domains in domain_lists:
+        for item in domains or []:
+            key = item['domain'].lower()
+            first = seen.get(key)
+            if first is None:
+                seen[key] = item
+                result.append(item)
+            elif (first['sts_record'], first['tlsrpt_record']) != (item['sts_record'], item['tlsrpt_record']):
+                raise DomainSpecError('%s has different settings on two web hosts of the play (%s and %s); every '
+                                      'host that serves it must serve the same policy and report URIs, so nothing '
+                                      'of it is published' % (item['domain'], first['sts_record']['value'],
+                                                              item['sts_record']['value']))
+    return result

@@ -7,7 +7,7 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.mta_sts.plugins.filter.mta_sts_domains import mta_sts_domains
+from ansible_collections.mailsec.mta_sts.plugins.filter.mta_sts_domains import mta_sts_domains, mta_sts_union
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _policy, _records
 
 DEFAULTS = {
@@ -116,3 +116,19 @@ def test_a_domain_webroot_of_its_own_holds_its_policy():
 def test_a_relative_domain_webroot_is_refused():
     with pytest.raises(AnsibleFilterError, match=r'mta_sts_domains\[0\] \(example.com\): webroot must be an absolute'):
         mta_sts_domains([{'domain': 'example.com', 'webroot': 'www'}], DEFAULTS)
+
+
+def test_union_of_web_hosts_lists_each_domain_once_in_the_order_first_seen():
+    web1 = mta_sts_domains([{'domain': 'a.example'}, {'domain': 'b.example'}], DEFAULTS)
+    web2 = mta_sts_domains([{'domain': 'B.example'}, {'domain': 'c.example'}], DEFAULTS)
+    assert [item['domain'] for item in mta_sts_union([web1, web2, []])] == ['a.example', 'b.example', 'c.example']
+    assert mta_sts_union([]) == []
+
+
+def test_union_refuses_a_domain_with_different_records_on_two_hosts():
+    web1 = mta_sts_domains([{'domain': 'a.example'}], DEFAULTS)
+    web2 = mta_sts_domains([{'domain': 'a.example', 'mode': 'enforce'}], DEFAULTS)
+    with pytest.raises(AnsibleFilterError) as error:
+        mta_sts_union([web1, web2])
+    assert str(error.value).startswith('a.example has different settings on two web hosts of the play')
+    assert 'nothing of it is published' in str(error.value)
