@@ -211,6 +211,10 @@ def normalize_domains(domains, defaults, modes=None):
     return result
 
 
+def _record_values(item):
+    return item['sts_record']['value'], (item['tlsrpt_record'] or {}).get('value')
+
+
 def union(domain_lists):
     """The domains of several web hosts (each a list from ``normalize_domains``), each domain once.
 
@@ -227,7 +231,7 @@ def union(domain_lists):
             if first is None:
                 seen[key] = item
                 result.append(item)
-            elif (first['sts_record'], first['tlsrpt_record']) != (item['sts_record'], item['tlsrpt_record']):
+            elif _record_values(first) != _record_values(item):
                 raise DomainSpecError('%s has different settings on two web hosts of the play (%s and %s); every '
                                       'host that serves it must serve the same policy and report URIs, so nothing '
                                       'of it is published' % (item['domain'], first['sts_record']['value'],
