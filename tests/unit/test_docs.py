@@ -1,16 +1,21 @@
 # Copyright (c) 2026, mailsec.mta_sts contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The role's three descriptions of its variables (defaults, argument specs, README) agree."""
+"""Each role's three descriptions of its variables (defaults, argument specs, README table) agree."""
 
 import json
 import os
 import re
 
+import pytest
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ROLE = os.path.join(REPO, 'roles', 'mta_sts')
+# role: (the README holding its variable table, the prefix of its variables)
+ROLES = {
+    'mta_sts': (os.path.join(REPO, 'README.md'), 'mta_sts_'),
+    'postfix_outbound': (os.path.join(REPO, 'roles', 'postfix_outbound', 'README.md'), 'postfix_outbound_'),
+}
 
 
 def load(*parts):
@@ -18,12 +23,12 @@ def load(*parts):
         return yaml.safe_load(handle)
 
 
-def specs():
-    return load(ROLE, 'meta', 'argument_specs.yml')['argument_specs']['main']['options']
+def specs(role):
+    return load(REPO, 'roles', role, 'meta', 'argument_specs.yml')['argument_specs']['main']['options']
 
 
-def readme_table():
-    with open(os.path.join(REPO, 'README.md')) as handle:
+def readme_table(role):
+    with open(ROLES[role][0]) as handle:
         text = handle.read()
     table = text.split('<!-- BEGIN VARIABLES')[1].split('<!-- END VARIABLES -->')[0]
     rows = {}
@@ -34,9 +39,10 @@ def readme_table():
     return rows
 
 
-def test_every_default_is_specified_with_the_same_value():
-    defaults = load(ROLE, 'defaults', 'main.yml')
-    options = specs()
+@pytest.mark.parametrize('role', sorted(ROLES))
+def test_every_default_is_specified_with_the_same_value(role):
+    defaults = load(REPO, 'roles', role, 'defaults', 'main.yml')
+    options = specs(role)
     assert sorted(defaults) == sorted(options)
     for name, value in defaults.items():
         if options[name].get('required'):
@@ -44,15 +50,18 @@ def test_every_default_is_specified_with_the_same_value():
         assert options[name].get('default') == value, name
 
 
-def test_every_option_is_typed_and_described():
-    for name, option in specs().items():
+@pytest.mark.parametrize('role', sorted(ROLES))
+def test_every_option_is_typed_and_described_and_named_after_the_role(role):
+    for name, option in specs(role).items():
         assert option.get('type'), name
         assert option.get('description'), name
+        assert name.startswith(ROLES[role][1]), name
 
 
-def test_readme_lists_every_variable_with_its_default():
-    rows = readme_table()
-    options = specs()
+@pytest.mark.parametrize('role', sorted(ROLES))
+def test_readme_lists_every_variable_with_its_default(role):
+    rows = readme_table(role)
+    options = specs(role)
     assert sorted(rows) == sorted(options)
     for name, option in options.items():
         if option.get('required'):
@@ -60,7 +69,7 @@ def test_readme_lists_every_variable_with_its_default():
             continue
         shown = rows[name].strip('`')
         default = option['default']
-        if isinstance(default, list):
+        if isinstance(default, (list, dict)):
             assert yaml.safe_load(shown) == default, name
         elif isinstance(default, bool):
             assert shown == json.dumps(default), name
