@@ -147,10 +147,13 @@ def assert_nginx_t_passes(host):
 def long_domain(lab):
     """A lab domain whose policy host name does not fit nginx's default 64-byte hash bucket."""
     labtools.dns_update(lab, 'mta-sts.' + LONG_DOMAIN, 'A', [lab['domains'][0]['mta_sts_address']])
+    # A mail domain has MX hosts: the role's pre-flight holds a domain without any.
+    labtools.dns_update(lab, LONG_DOMAIN, 'MX', ['10 mx1.mailsec.test.'])
     # The first name is the CN, which may not exceed 64 characters; the SANs hold both.
     cert, key = labtools.issue_cert(['long.mailsec.test', 'mta-sts.' + LONG_DOMAIN], ca=lab)
     yield {'domain': LONG_DOMAIN, 'mx': ['mx1.mailsec.test'], 'tls_certificate': cert, 'tls_certificate_key': key}
     labtools.dns_delete(lab, 'mta-sts.' + LONG_DOMAIN)
+    labtools.dns_delete(lab, LONG_DOMAIN, 'MX')
 
 
 def test_stock_debian_nginx_conf(host, lab, long_domain):
