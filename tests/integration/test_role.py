@@ -55,13 +55,19 @@ def test_second_run_changes_nothing(deployed):
 
 def test_mx_missing_from_the_policy_is_held_at_preflight_with_the_finding(deployed):
     before = fetch_policy(deployed, 'beta.mailsec.test')
-    domain = lab_domain_entry(deployed, 1, mx=['mx1.mailsec.test'])
-    code, output = playbook(deployed, 'lab.yml', {'mta_sts_domains': [domain], 'mta_sts_verify_retries': 0})
-    assert code != 0
-    failure = output.split('TASK [mailsec.mta_sts.mta_sts : Fail for the held domains')[1].split('fatal: [localhost]')[1]
-    assert 'beta.mailsec.test is HELD' in failure
-    assert 'mx_match' in failure and 'mx2.mailsec.test' in failure
-    assert fetch_policy(deployed, 'beta.mailsec.test') == before
+    domains = [lab_domain_entry(deployed, 0), lab_domain_entry(deployed, 1, mx=['mx1.mailsec.test'])]
+    try:
+        code, output = playbook(deployed, 'lab.yml', {'mta_sts_domains': domains, 'mta_sts_verify_retries': 0})
+        assert code != 0
+        failure = output.split('TASK [mailsec.mta_sts.mta_sts : Fail for the held domains')[1]
+        failure = failure.split('fatal: [localhost]')[1]
+        assert 'beta.mailsec.test is HELD' in failure
+        assert 'mx_match' in failure and 'mx2.mailsec.test' in failure
+        assert recap_changed(output) == 0
+        assert fetch_policy(deployed, 'beta.mailsec.test') == before
+    finally:
+        code, output = playbook(deployed, 'lab.yml')
+        assert code == 0, output[-3000:]
 
 
 @pytest.mark.parametrize('extra, option', [
