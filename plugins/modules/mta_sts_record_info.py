@@ -14,7 +14,7 @@ version_added: 0.1.0
 description:
   - Reads the TXT records at many C(_mta-sts.<domain>) and C(_smtp._tls.<domain>) names with a resolver, as a sender
     sees them, and says which names must change to hold the wanted record, and to what.
-  - For DNS that is not updated by RFC 2136 (hosted DNS), the M(mailsec.mta_sts.mta_sts) role passes RV(changes) to the
+  - For DNS that is not updated by RFC 2136 (hosted DNS), the role P(mailsec.mta_sts.mta_sts#role) passes RV(changes) to the
     user's task file, which publishes them with the provider's own modules, and calls this module again until nothing
     is left to change (the records are visible).
   - The kind of record is the name's prefix (C(_mta-sts.) is C(v=STSv1), C(_smtp._tls.) is C(v=TLSRPTv1)). Records of

@@ -16,7 +16,7 @@ description:
     C(smtp_tls_policy_maps) in order, the first answer wins - and returns the policy found (for example
     C(secure match=mx1.example.com servername=hostname) from postfix-mta-sts-resolver for a domain with an MTA-STS
     policy in V(enforce) mode), or none (then C(smtp_tls_security_level) applies).
-  - A socketmap table (C(socketmap:inet:HOST:PORT:NAME), what the M(mailsec.mta_sts.postfix_outbound) role adds) is
+  - A socketmap table (C(socketmap:inet:HOST:PORT:NAME), what the role P(mailsec.mta_sts.postfix_outbound#role) adds) is
     asked directly over its socket, with one deadline, so that a daemon that does not answer is told apart from a
     domain without policy; other tables are asked with C(postmap -q).
   - Fails when a socketmap does not answer (or answers C(TEMP), C(TIMEOUT) or C(PERM)) - Postfix then defers mail,

@@ -427,7 +427,6 @@ def test_every_address_is_fetched_side_by_side_within_one_deadline():
     assert result['passed'] and len(result['policy_addresses']) == 5
 
 
-
 # ---------------------------------------------------------------- pre-flight (a candidate policy)
 
 CANDIDATE = {'mode': 'enforce', 'mx': ['mx1.example.test', 'mx2.example.test'], 'max_age': 86400}
