@@ -73,10 +73,9 @@ def recent_failures(days, today, span=ROLLBACK_DAYS):
     return sum(entry.get('blocking', 0) for day, entry in (days or {}).items() if first <= day <= today)
 
 
-def _problems(result, names=None):
-    """The error messages of a pre-flight result (only checks in ``names`` when given)."""
-    return ['%s: %s' % (entry['name'], entry['msg']) for entry in result.get('checks', [])
-            if entry['status'] == ERROR and (names is None or entry['name'] in names)]
+def _problems(result):
+    """The error messages of a pre-flight result."""
+    return ['%s: %s' % (entry['name'], entry['msg']) for entry in result.get('checks', []) if entry['status'] == ERROR]
 
 
 def decide_auto(domain, served_mode, preflight, days, today, min_days, min_sessions):
@@ -123,7 +122,8 @@ def decide_auto(domain, served_mode, preflight, days, today, min_days, min_sessi
 
 
 def _held_message(domain, problems, mode):
-    return ('%s is HELD (its policy, vhost, certificate and records were left as they were): the pre-flight of '
+    return ('%s is HELD (its policy file, certificate and records were left as they were: nothing new of it is '
+            'served or published): the pre-flight of '
             'its new policy (mode %s) against the live MX hosts found: %s. Fix the MX hosts or the mx list; while '
             'you do, mode testing lets the domain go ahead (senders then report instead of refusing).'
             % (domain, mode, ' | '.join(problems)))

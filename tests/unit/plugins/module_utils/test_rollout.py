@@ -126,8 +126,8 @@ def test_plan_holds_failing_enforce_domains_and_lets_the_others_go_on():
                result('c.test', [check('starttls', 'warning', 'no STARTTLS; the policy is in mode testing')])]
     plan = _rollout.plan(domains, results, {}, today=TODAY.isoformat())
     assert plan['held_domains'] == ['a.test']
-    assert plan['held'][0]['msg'].startswith('a.test is HELD (its policy, vhost, certificate and records were left '
-                                             'as they were)')
+    assert plan['held'][0]['msg'].startswith('a.test is HELD (its policy file, certificate and records were left '
+                                             'as they were: nothing new of it is served or published)')
     assert 'mx_match: MX host mx2.a.test matches none' in plan['held'][0]['msg']
     assert plan['preflight'] == {'a.test': 'held', 'b.test': 'passed', 'c.test': 'passed with warnings'}
     assert plan['warnings'] == ['c.test (mode testing) goes ahead with warnings: starttls: no STARTTLS; the policy '
