@@ -25,8 +25,8 @@ DOMAIN_KEYS = ('domain', 'mode', 'mx', 'max_age', 'tlsrpt_rua', 'tls_certificate
 # policy goes to <webroot>/.well-known/mta-sts.txt); the default is <defaults webroot>/<domain>.
 # tlsrpt_reports: whether the role reads TLS reports (mta_sts_tlsrpt_reports_path is set), which
 # mode auto needs; rollout_*: the thresholds of mode auto.
-DEFAULT_KEYS = DOMAIN_KEYS[1:-1] + ('webroot', 'acme_certificate_dir', 'tlsrpt_reports', 'rollout_min_days',
-                                   'rollout_min_sessions')
+DEFAULT_KEYS = DOMAIN_KEYS[1:-1] + (
+    'webroot', 'acme_certificate_dir', 'tlsrpt_reports', 'rollout_min_days', 'rollout_min_sessions')
 POLICY_PATH = '.well-known/mta-sts.txt'
 # tls_certificate: acme = the role gets and renews the certificate itself (ACME, http-01), keeping
 # the key and certificates in <acme_certificate_dir>/mta-sts.<domain>/.
