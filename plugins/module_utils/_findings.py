@@ -13,6 +13,10 @@ __metaclass__ = type
 
 ERROR = 'error'
 WARNING = 'warning'
+# The checks of a live deployment (mta_sts_verify's check names) whose errors make an enforcing
+# sender refuse to deliver to an MX host; in mode testing they are warnings. Shared by the verify
+# evaluation and the role's plan (_rollout), which must agree on them.
+DELIVERY_CHECKS = ('mx', 'mx_match', 'starttls', 'certificate')
 
 
 class Finding(object):

@@ -28,13 +28,10 @@ __metaclass__ = type
 
 import datetime
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._findings import ERROR, WARNING
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._findings import DELIVERY_CHECKS, ERROR, WARNING
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._policy import policy_id
 
 AUTO = 'auto'
-# Findings that make an enforcing sender refuse a host (the same list as _verify.DELIVERY_CHECKS,
-# which imports dnspython-facing code this pure module must not need).
-DELIVERY_CHECKS = ('mx', 'mx_match', 'starttls', 'certificate')
 ROLLBACK_DAYS = 2
 DEFAULT_MIN_DAYS = 14
 DEFAULT_MIN_SESSIONS = 100

@@ -36,7 +36,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _probe
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._findings import ERROR, WARNING
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._findings import DELIVERY_CHECKS, ERROR, WARNING
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import (
     domain_error, matching_pattern, normalize_host, pattern_error,
 )
@@ -61,8 +61,6 @@ GROUP_NAMES = {
     'starttls': ('starttls', 'certificate'),
     'tlsrpt': ('tlsrpt',),
 }
-# Findings that make an enforcing sender refuse to deliver to a host.
-DELIVERY_CHECKS = ('mx', 'mx_match', 'starttls', 'certificate')
 FAIL_ON = ('error', 'warning', 'never')
 EXPECT_KEYS = ('id', 'mode', 'mx', 'max_age', 'rua')
 EXPIRY_WARNING_DAYS = 14
