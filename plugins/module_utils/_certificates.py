@@ -9,7 +9,7 @@ This module is private to the mailsec.mta_sts collection; its interface may chan
 
 Everything here reads local files only: deciding that a certificate is fine must never cost a
 request to an ACME server (a role run over thousands of valid certificates contacts none).
-``certificate_facts`` and ``key_matches`` parse with the ``cryptography`` library (the ACME
+``certificate_facts`` and ``key_public_bytes`` parse with the ``cryptography`` library (the ACME
 modules of community.crypto need it on the same host); ``assess`` is a pure function of those
 facts and the clock.
 """
@@ -19,8 +19,8 @@ __metaclass__ = type
 
 import datetime
 import re
-import traceback
 
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._libraries import Library
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import matching_pattern
 
 try:
@@ -28,11 +28,9 @@ try:
     from cryptography.hazmat.primitives import serialization
     from cryptography.x509.oid import NameOID
 except ImportError:
-    HAS_CRYPTOGRAPHY = False
-    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+    CRYPTOGRAPHY = Library.missing('cryptography')
 else:
-    HAS_CRYPTOGRAPHY = True
-    CRYPTOGRAPHY_IMPORT_ERROR = None
+    CRYPTOGRAPHY = Library('cryptography')
 
 _PEM_CERTIFICATE = re.compile(br'-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----')
 _UTC = datetime.timezone.utc

@@ -7,7 +7,7 @@
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``. It only reads files, so
+The backend contract is in ``_backend``. Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``. It only reads files, so
 check mode runs exactly like a normal run.
 """
 
@@ -16,12 +16,13 @@ __metaclass__ = type
 
 import time
 
-from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _certificates
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._backend import check_libraries, fail_on_problems
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._files import read_file
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import domain_error
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._policy import policy_host
 
 
 def argument_spec():
@@ -38,6 +39,22 @@ def argument_spec():
     )
 
 
+MODULE_KWARGS = dict(supports_check_mode=True)
+LIBRARIES = (_certificates.CRYPTOGRAPHY,)
+
+
+def option_problems(params):
+    """``(option, message)`` for every rule the options break. Pure."""
+    problems = []
+    if params['remaining_days'] < 0:
+        problems.append(('remaining_days', 'remaining_days must be 0 or more, got %d' % params['remaining_days']))
+    for index, entry in enumerate(params['certificates']):
+        error = domain_error(entry['domain'])
+        if error:
+            problems.append(('certificates', 'certificates[%d].domain %r %s' % (index, entry['domain'], error)))
+    return problems
+
+
 def _read(path):
     """``(bytes or None, error or None)``: None bytes and no error when the file does not exist."""
     try:
@@ -49,7 +66,7 @@ def _read(path):
 def inspect(entry, remaining_days, issued_by, now):
     """The result for one O(certificates) entry (see RETURN)."""
     domain = entry['domain']
-    host = 'mta-sts.%s' % domain
+    host = policy_host(domain)
     result = {'domain': domain, 'host': host, 'path': entry['path'], 'exists': False, 'serial': None,
               'not_before': None, 'not_after': None, 'days_left': None, 'names': [],
               'key_exists': None, 'usable': False}
@@ -104,18 +121,8 @@ def summary(results, remaining_days):
 def run_module(module):
     """Inspect every O(certificates) entry; exits the module (never changed)."""
     params = module.params
-    problems = []
-    if params['remaining_days'] < 0:
-        problems.append(('remaining_days', 'remaining_days must be 0 or more, got %d' % params['remaining_days']))
-    for index, entry in enumerate(params['certificates']):
-        error = domain_error(entry['domain'])
-        if error:
-            problems.append(('certificates', 'certificates[%d].domain %r %s' % (index, entry['domain'], error)))
-    if problems:
-        module.fail_json(msg='; '.join(message for dummy, message in problems),
-                         invalid_options=sorted(set(option for option, dummy in problems)))
-    if not _certificates.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography'), exception=_certificates.CRYPTOGRAPHY_IMPORT_ERROR)
+    fail_on_problems(module, option_problems(params))
+    check_libraries(module, LIBRARIES)
     now = time.time()
     results = [inspect(entry, params['remaining_days'], params['issued_by'], now) for entry in params['certificates']]
     module.exit_json(

@@ -32,8 +32,8 @@ import select
 import socket
 import struct
 import time
-import traceback
 
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._libraries import Library
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import domain_error
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._records import (
     has_version,
@@ -54,11 +54,9 @@ try:
     import dns.tsig
     import dns.update
 except ImportError:
-    HAS_DNSPYTHON = False
-    DNSPYTHON_IMPORT_ERROR = traceback.format_exc()
+    DNSPYTHON = Library.missing('dnspython')
 else:
-    HAS_DNSPYTHON = True
-    DNSPYTHON_IMPORT_ERROR = None
+    DNSPYTHON = Library('dnspython')
 
 # The HMAC TSIG algorithms that both dnspython and BIND know, by the names used in key files.
 # (dnspython's truncated variants, e.g. hmac-sha256-128, are left out: BIND sends truncated MACs
@@ -156,7 +154,7 @@ def tsig_failure_message(what, where, key_text, failure, rcode=None, key_worked=
 
 # ------------------------------------------------------------------------------------ options
 
-def option_errors(params):
+def update_option_problems(params):
     """Why the shared DNS update options in ``params`` cannot be used, as ``(option, message)`` pairs.
 
     Pure: no I/O. Messages never contain the value of ``key_secret``.
@@ -417,7 +415,7 @@ class TxtUpdater(object):
 
     @classmethod
     def from_options(cls, params):
-        """An updater from the shared module options (``option_errors(params)`` must be empty)."""
+        """An updater from the shared module options (``update_option_problems(params)`` must be empty)."""
         port = params.get('port') or DEFAULT_PORT
         key = make_key(params.get('key_name'), params.get('key_secret'),
                        params.get('key_algorithm') or DEFAULT_TSIG_ALGORITHM)
@@ -594,14 +592,6 @@ class TxtUpdater(object):
             if rrset.name == name and rrset.rdtype == dns.rdatatype.TXT:
                 return [tuple(rdata.strings) for rdata in rrset], rrset.ttl
         return [], None
-
-    def zone_serial(self, zone):
-        """The SOA serial of ``zone`` (for tests and reports)."""
-        response = self._query(_name(zone), dns.rdatatype.SOA)
-        for rrset in response.answer:
-            if rrset.rdtype == dns.rdatatype.SOA:
-                return rrset[0].serial
-        raise DNSError('reading the SOA of %s: no SOA in the answer' % zone, cause='no-zone')
 
     def plan(self, wanted):
         """Read every name once and compute its change.

@@ -7,7 +7,7 @@
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-The role and the modules check values with the same functions (``_policy.validate``,
+The role and the modules check values with the same functions (``_policy.policy_problems``,
 ``_mx.domain_error``, ``_records.uri_error``), so a value the role accepts is one the modules accept.
 """
 
@@ -96,7 +96,7 @@ def normalize_domain(entry, defaults, where, modes=None):
         mode = _auto_mode(where, domain, rua, defaults, modes)
     mx = list(value('mx') or [])
     max_age = _int_or_none(value('max_age'))
-    for option, message in _policy.validate(mode, mx, max_age):
+    for option, message in _policy.policy_problems(mode, mx, max_age):
         if option == 'mode':
             message = message.replace('none (', 'none, or auto (')
         raise DomainSpecError('%s: %s' % (where, message))

@@ -23,6 +23,9 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import pattern
 
 VERSION = 'STSv1'
 MODES = ('enforce', 'testing', 'none')
+# Where senders fetch a domain's policy (RFC 8461 3.3): https://mta-sts.<domain>/.well-known/mta-sts.txt
+POLICY_HOST_PREFIX = 'mta-sts'
+POLICY_PATH = '/.well-known/mta-sts.txt'
 MAX_AGE_MAX = 31557600
 FIELD_ORDER = ('version', 'mode', 'mx', 'max_age')
 
@@ -32,6 +35,16 @@ _WSP = ' \t'
 # Characters that Python's str.splitlines() would also treat as line breaks; the policy
 # grammar knows only LF and CRLF, so a sender's parser does not split on them.
 _OTHER_LINE_BREAKS = '\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029'
+
+
+def policy_host(domain):
+    """The host that serves the policy of ``domain``: ``mta-sts.<domain>``."""
+    return '%s.%s' % (POLICY_HOST_PREFIX, domain)
+
+
+def policy_url(domain):
+    """The URL senders fetch the policy of ``domain`` from."""
+    return 'https://%s%s' % (policy_host(domain), POLICY_PATH)
 
 
 def _decode(data, findings):
@@ -216,7 +229,7 @@ def unique_mx(patterns):
     return result
 
 
-def validate(mode, mx, max_age):
+def policy_problems(mode, mx, max_age):
     """Return a list of ``(option, message)`` for desired-policy values that are not allowed.
 
     This is the check made on module and role input before anything is written; every message
@@ -244,7 +257,7 @@ def render(policy):
     """The canonical policy text: CRLF line ends, fields in the order version, mode, mx, max_age.
 
     ``policy`` needs ``mode``, ``mx`` and ``max_age``; mx patterns are de-duplicated
-    case-insensitively in the order given. The caller validates first (see ``validate()``).
+    case-insensitively in the order given. The caller checks first (see ``policy_problems()``).
     """
     lines = ['version: %s' % VERSION, 'mode: %s' % policy['mode']]
     lines.extend('mx: %s' % pattern for pattern in unique_mx(policy['mx']))

@@ -7,7 +7,7 @@
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-Uses from the AnsibleModule: ``params``, ``check_mode``, ``_diff``, ``fail_json``, ``exit_json``,
+The backend contract is in ``_backend``. Uses from the AnsibleModule: ``params``, ``check_mode``, ``_diff``, ``fail_json``, ``exit_json``,
 ``backup_local``, ``atomic_move``, ``load_file_common_arguments``,
 ``set_fs_attributes_if_different``.
 """
@@ -20,6 +20,7 @@ import os
 from ansible.module_utils.common.text.converters import to_native, to_text
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _policy
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._backend import check_libraries, fail_on_problems
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._files import read_file, remove_file, write_file
 
 DEFAULT_MAX_AGE = 604800
@@ -59,11 +60,13 @@ def argument_spec():
     return spec
 
 
-# Without O(policies), mode and mx are checked by input_problems() with a message naming the rule.
+# Without O(policies), mode and mx are checked by option_problems() with a message naming the rule.
 MODULE_KWARGS = dict(
+    supports_check_mode=True,
     mutually_exclusive=[('path', 'policies'), ('mode', 'policies'), ('mx', 'policies')],
     required_one_of=[('path', 'policies')],
 )
+LIBRARIES = ()
 
 
 def file_arguments(module, path):
@@ -80,13 +83,13 @@ def targets(params):
     return [('policies[%d].' % index, spec) for index, spec in enumerate(params['policies'])]
 
 
-def input_problems(params):
-    """Every rule the requested policies break, as ``(option, message)``; empty when all are fine."""
+def option_problems(params):
+    """Every rule the requested policies break, as ``(option, message)``; empty when all are fine. Pure."""
     problems = []
     seen = {}
     for label, spec in targets(params):
         if spec['state'] == 'present':
-            for option, message in _policy.validate(spec['mode'], spec['mx'], spec['max_age']):
+            for option, message in _policy.policy_problems(spec['mode'], spec['mx'], spec['max_age']):
                 problems.append((label + option, label + message))
         path = os.path.abspath(spec['path'])
         if path in seen:
@@ -156,10 +159,8 @@ def run_module(module):
     All input is checked before any file is read or written, so one bad entry in O(policies)
     changes nothing at all.
     """
-    problems = input_problems(module.params)
-    if problems:
-        module.fail_json(msg='; '.join(message for dummy, message in problems),
-                         invalid_options=sorted(set(option for option, dummy in problems)))
+    fail_on_problems(module, option_problems(module.params))
+    check_libraries(module, LIBRARIES)
     files = targets(module.params)
     for label, spec in files:
         _check_paths(module, label, spec)

@@ -9,7 +9,8 @@ This module is private to the mailsec.mta_sts collection; its interface may chan
 
 Reads the value with ``postconf -h``, computes the new list (``_postfix_policy.place_entry``), and
 only when it differs: keeps main.cf's bytes, sets the value with ``postconf -e``, runs ``postfix
-check``, and puts the old main.cf back when the check fails. Uses from the AnsibleModule:
+check``, and puts the old main.cf back when the check fails. The backend contract is in
+``_backend``. Uses from the AnsibleModule:
 ``params``, ``check_mode``, ``_diff``, ``fail_json``, ``exit_json``, ``atomic_move``,
 ``get_bin_path``, ``run_command``.
 """
@@ -20,6 +21,7 @@ __metaclass__ = type
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _postfix, _postfix_policy
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._backend import check_libraries, fail_on_problems
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._files import read_file, write_file
 
 PARAMETER = 'smtp_tls_policy_maps'
@@ -35,17 +37,28 @@ def argument_spec():
     )
 
 
+MODULE_KWARGS = dict(supports_check_mode=True)
+LIBRARIES = ()
+
+
+def option_problems(params):
+    """``(option, message)`` for every rule the options break. Pure."""
+    try:
+        if _postfix_policy.parse_socketmap_spec(params['map']) is None:
+            raise ValueError('map %s is not a socketmap (socketmap:inet:HOST:PORT:NAME)' % params['map'])
+    except ValueError as exc:
+        return [('map', 'map: %s' % exc)]
+    return []
+
+
 def _line(value):
     return '%s = %s\n' % (PARAMETER, value)
 
 
 def run_module(module):
     params = module.params
-    try:
-        if _postfix_policy.parse_socketmap_spec(params['map']) is None:
-            raise ValueError('map %s is not a socketmap (socketmap:inet:HOST:PORT:NAME)' % params['map'])
-    except ValueError as exc:
-        module.fail_json(msg='map: %s' % exc)
+    fail_on_problems(module, option_problems(params))
+    check_libraries(module, LIBRARIES)
     config_directory = params['config_directory']
     try:
         main_cf = _postfix.check_config_directory(config_directory)

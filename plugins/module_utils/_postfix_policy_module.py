@@ -12,7 +12,7 @@ tables of ``smtp_tls_policy_maps`` in their order, and the first answer wins - e
 walk. A socketmap table is asked directly over its socket (``_postfix_policy.socketmap_query``:
 one deadline, and a dead daemon is told apart from "no policy", which ``postmap -q`` reports
 alike); every other table with ``postmap -q``. Only reads: check mode runs like a normal run.
-Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``, ``get_bin_path``,
+The backend contract is in ``_backend``. Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``, ``get_bin_path``,
 ``run_command``.
 """
 
@@ -20,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _postfix, _postfix_policy
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._backend import check_libraries, fail_on_problems
 
 PARAMETER = 'smtp_tls_policy_maps'
 # Asked of every socketmap to see that it answers at all: postfix-mta-sts-resolver answers a name
@@ -35,6 +36,23 @@ def argument_spec():
         maps=dict(type='list', elements='str'),
         timeout=dict(type='float', default=10.0),
     )
+
+
+MODULE_KWARGS = dict(supports_check_mode=True)
+LIBRARIES = ()
+
+
+def option_problems(params):
+    """``(option, message)`` for every rule the options break. Pure."""
+    problems = []
+    if params['timeout'] <= 0:
+        problems.append(('timeout', 'timeout must be more than 0 seconds, got %s' % params['timeout']))
+    for domain in params['domains']:
+        try:
+            _postfix_policy.lookup_keys(domain)
+        except ValueError as exc:
+            problems.append(('domains', 'domains: %r: %s' % (domain, exc)))
+    return problems
 
 
 class Unanswered(Exception):
@@ -81,8 +99,8 @@ def policy_for(module, params, domain, tables, socketmaps):
 
 def run_module(module):
     params = module.params
-    if params['timeout'] <= 0:
-        module.fail_json(msg='timeout must be more than 0 seconds, got %s' % params['timeout'])
+    fail_on_problems(module, option_problems(params))
+    check_libraries(module, LIBRARIES)
     config_directory = params['config_directory']
     try:
         _postfix.check_config_directory(config_directory)
@@ -110,10 +128,6 @@ def run_module(module):
     policies = []
     if not problems:
         for domain in params['domains']:
-            try:
-                _postfix_policy.lookup_keys(domain)
-            except ValueError as exc:
-                module.fail_json(msg='domains: %r: %s' % (domain, exc))
             try:
                 policies.append(policy_for(module, params, domain, tables, socketmaps))
             except Unanswered as exc:

@@ -32,20 +32,20 @@ import ssl
 import tempfile
 import time
 
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._libraries import Library
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._policy import POLICY_PATH, policy_host
+
 try:
     import dns.exception
     import dns.flags
     import dns.name
     import dns.rdatatype
     import dns.resolver
-    HAS_DNSPYTHON = True
-    DNSPYTHON_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover - reported by the module with missing_required_lib
-    HAS_DNSPYTHON = False
-    DNSPYTHON_IMPORT_ERROR = exc
+except ImportError:
+    DNSPYTHON = Library.missing('dnspython')
+else:
+    DNSPYTHON = Library('dnspython')
 
-POLICY_HOST_PREFIX = 'mta-sts'
-POLICY_PATH = '/.well-known/mta-sts.txt'
 HTTPS_PORT = 443
 SMTP_PORT = 25
 MAX_POLICY_BYTES = 64 * 1024
@@ -397,14 +397,6 @@ class _Stream(object):
 
 # ---------------------------------------------------------------------------------------------
 # HTTPS policy fetch
-
-def policy_host(domain):
-    return '%s.%s' % (POLICY_HOST_PREFIX, domain)
-
-
-def policy_url(domain):
-    return 'https://%s%s' % (policy_host(domain), POLICY_PATH)
-
 
 def _read_head(stream):
     """The status line and headers: ``(status, reason, {lower-case name: [values]})``."""

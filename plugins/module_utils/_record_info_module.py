@@ -7,16 +7,15 @@
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``. It only reads, so check
+The backend contract is in ``_backend``. Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``. It only reads, so check
 mode runs exactly like a normal run.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _probe, _record_changes
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._backend import check_libraries, fail_on_problems
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._dns import MAX_TTL
 
 
@@ -35,7 +34,11 @@ def argument_spec():
     )
 
 
-def option_errors(params):
+MODULE_KWARGS = dict(supports_check_mode=True)
+LIBRARIES = (_probe.DNSPYTHON,)
+
+
+def option_problems(params):
     """``(option, message)`` pairs for every rule the options break. Pure."""
     problems = [('records', message) for message in _record_changes.entry_errors(params['records'])]
     if not 0 <= params['ttl'] <= MAX_TTL:
@@ -56,12 +59,8 @@ def _resolver_text(params):
 def run_module(module):
     """Read the records' names and exit with the changes (never changed: it only reads)."""
     params = module.params
-    problems = option_errors(params)
-    if problems:
-        module.fail_json(msg='; '.join(message for dummy, message in problems),
-                         invalid_options=sorted(set(option for option, dummy in problems)))
-    if not _probe.HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib('dnspython'), exception=str(_probe.DNSPYTHON_IMPORT_ERROR))
+    fail_on_problems(module, option_problems(params))
+    check_libraries(module, LIBRARIES)
     resolver = _probe.make_resolver(params['nameservers'], params['dns_port'], params['timeout'])
     names = [entry['name'].rstrip('.') for entry in params['records']]
     try:

@@ -8,7 +8,7 @@ bounds, hand the bytes to ``_report``, and return reports, rejections and the pe
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``, ``warn``. Never writes.
+The backend contract is in ``_backend``. Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``, ``warn``. Never writes.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,6 +21,7 @@ import re
 import stat
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _report
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._backend import check_libraries, fail_on_problems
 
 # Files a folder is read for; a file named directly (or by a glob) is read whatever its name.
 FOLDER_SUFFIXES = ('.json', '.gz', '.eml')
@@ -44,7 +45,8 @@ def argument_spec():
     )
 
 
-REQUIRED_ONE_OF = [('path', 'maildir', 'mbox')]
+MODULE_KWARGS = dict(supports_check_mode=True, required_one_of=[('path', 'maildir', 'mbox')])
+LIBRARIES = ()
 
 
 class SourceError(Exception):
@@ -75,8 +77,8 @@ def parse_since(value, now=None):
     return _report.format_datetime(moment)
 
 
-def validate(params):
-    """``[(option, message)]`` for every option value that breaks a rule (before any file is read)."""
+def option_problems(params):
+    """``[(option, message)]`` for every option value that breaks a rule (before any file is read). Pure."""
     problems = []
     for option in ('max_size', 'max_uncompressed_size'):
         if params[option] < 1:
@@ -303,10 +305,8 @@ def evaluate(outcomes, domains=None, since=None, return_reports=True):
 def run_module(module):
     """Read the reports named by the options and exit with the result; never changes anything."""
     params = module.params
-    problems = validate(params)
-    if problems:
-        module.fail_json(msg='; '.join(message for dummy, message in problems),
-                         invalid_options=sorted(set(option for option, dummy in problems)))
+    fail_on_problems(module, option_problems(params))
+    check_libraries(module, LIBRARIES)
     since = parse_since(params['since']) if params['since'] is not None else None
     try:
         outcomes, warnings = collect(params)

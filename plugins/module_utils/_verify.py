@@ -41,7 +41,7 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import (
     domain_error, matching_pattern, normalize_host, pattern_error,
 )
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._policy import (
-    MAX_AGE_MAX, MODES, parse as parse_policy, unique_mx, validate as validate_policy,
+    MAX_AGE_MAX, MODES, parse as parse_policy, policy_host, policy_problems, policy_url, unique_mx,
 )
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._probe import ProbeError
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._records import (
@@ -74,49 +74,6 @@ DEFAULTS = {
 }
 
 
-def _expect_spec():
-    return dict(type='dict', options=dict(
-        id=dict(type='str'),
-        mode=dict(type='str', choices=list(MODES)),
-        mx=dict(type='list', elements='str'),
-        max_age=dict(type='int'),
-        rua=dict(type='list', elements='str'),
-    ))
-
-
-def _policy_spec():
-    return dict(type='dict', options=dict(
-        mode=dict(type='str', required=True, choices=list(MODES)),
-        mx=dict(type='list', elements='str', default=[]),
-        max_age=dict(type='int', required=True),
-    ))
-
-
-MODULE_KWARGS = dict(mutually_exclusive=[('domain', 'domains')], required_one_of=[('domain', 'domains')])
-
-
-def argument_spec():
-    """The mta_sts_verify options; DOCUMENTATION in plugins/modules/mta_sts_verify.py mirrors it."""
-    return dict(
-        domain=dict(type='str'),
-        domains=dict(type='list', elements='dict', options=dict(
-            domain=dict(type='str', required=True),
-            expect=_expect_spec(),
-            policy=_policy_spec(),
-        )),
-        workers=dict(type='int', default=DEFAULT_WORKERS),
-        nameservers=dict(type='list', elements='str'),
-        dns_port=dict(type='int', default=53),
-        ca_path=dict(type='path'),
-        timeout=dict(type='float', default=10.0),
-        smtp_port=dict(type='int', default=_probe.SMTP_PORT),
-        checks=dict(type='list', elements='str', choices=list(CHECK_GROUPS), default=list(CHECK_GROUPS)),
-        expect=_expect_spec(),
-        policy=_policy_spec(),
-        fail_on=dict(type='str', default='error', choices=list(FAIL_ON)),
-    )
-
-
 def settings(**options):
     """The verification options with defaults filled in (keys as in ``DEFAULTS``)."""
     result = dict(DEFAULTS)
@@ -125,7 +82,7 @@ def settings(**options):
     return result
 
 
-def validate(domains, options):
+def option_problems(domains, options):
     """``[(option, message)]`` for values that break a rule; checked before any I/O."""
     problems = []
     for domain in domains:
@@ -151,28 +108,28 @@ def validate(domains, options):
     unknown = [group for group in options.get('checks') or [] if group not in CHECK_GROUPS]
     if unknown:
         problems.append(('checks', 'checks %s unknown; choose from %s' % (', '.join(unknown), ', '.join(CHECK_GROUPS))))
-    problems.extend(_validate_expect(options.get('expect') or {}))
-    problems.extend(_validate_candidate(options.get('policy')))
+    problems.extend(_expect_problems(options.get('expect') or {}))
+    problems.extend(_candidate_problems(options.get('policy')))
     return problems
 
 
-def validate_entries(entries, options, workers):
-    """Like ``validate()`` for the module's O(domains) entries and O(workers), with the entry named."""
-    problems = validate([], options)
+def entry_problems(entries, options, workers):
+    """Like ``option_problems()`` for the module's O(domains) entries and O(workers), with the entry named."""
+    problems = option_problems([], options)
     for index, entry in enumerate(entries):
-        entry_problems = (validate([entry['domain']], {}) + _validate_expect(entry.get('expect') or {})
-                          + _validate_candidate(entry.get('policy')))
-        problems.extend(('domains', 'domains[%d]: %s' % (index, message)) for dummy, message in entry_problems)
+        found = (option_problems([entry['domain']], {}) + _expect_problems(entry.get('expect') or {})
+                 + _candidate_problems(entry.get('policy')))
+        problems.extend(('domains', 'domains[%d]: %s' % (index, message)) for dummy, message in found)
     if not 1 <= workers <= MAX_WORKERS:
         problems.append(('workers', 'workers must be from 1 to %d, got %r' % (MAX_WORKERS, workers)))
     return problems
 
 
-def _validate_candidate(policy):
+def _candidate_problems(policy):
     if not policy:
         return []
     return [('policy', 'policy.%s' % message) for dummy, message in
-            validate_policy(policy.get('mode'), policy.get('mx') or [], policy.get('max_age'))]
+            policy_problems(policy.get('mode'), policy.get('mx') or [], policy.get('max_age'))]
 
 
 def candidate_policy(policy):
@@ -183,7 +140,7 @@ def candidate_policy(policy):
             'mx': unique_mx(policy.get('mx') or [])}
 
 
-def _validate_expect(expect):
+def _expect_problems(expect):
     problems = []
     if expect.get('id') is not None and sts_id_error(expect['id']):
         problems.append(('expect', 'expect.id %r %s' % (expect['id'], sts_id_error(expect['id']))))
@@ -241,7 +198,7 @@ def _start_fetches(pool, probes, resolver, context, domain, options):
     fetch has the same total deadline and they run side by side, so all addresses together take
     about as long as one. Returns ``(addresses, [(address, future)])``.
     """
-    addresses = _attempt(probes.lookup_addresses, resolver, probes.policy_host(domain))
+    addresses = _attempt(probes.lookup_addresses, resolver, policy_host(domain))
     if isinstance(addresses, ProbeError):
         return addresses, []
     return addresses, [(address, pool.submit(_attempt, probes.fetch_policy, domain, address, context,
@@ -381,7 +338,7 @@ def _evaluate_record(report, domain, records):
 
 def fetch_findings(domain, response):
     """``[(status, msg)]`` for one HTTPS response dict from ``_probe.fetch_policy`` (pure)."""
-    url = _probe.policy_url(domain)
+    url = policy_url(domain)
     where = '%s (%s)' % (url, response['address'])
     status = response['status']
     if 300 <= status < 400:
@@ -417,7 +374,7 @@ def fetch_findings(domain, response):
     if days is not None and days < EXPIRY_WARNING_DAYS:
         found.append((WARNING, 'the certificate of %s expires in %d day(s) (%s); once it has, senders cannot '
                                'fetch the policy (RFC 8461 3.3)'
-                      % (_probe.policy_host(domain), days, response.get('cert_not_after'))))
+                      % (policy_host(domain), days, response.get('cert_not_after'))))
     return found
 
 
@@ -458,8 +415,8 @@ def _fetch_responses(fetched):
 
 def _evaluate_one_fetch(report, domain, address, response):
     """Report one address's fetch; return ``(body, error)``: the body a sender would parse, or None."""
-    host = _probe.policy_host(domain)
-    url = _probe.policy_url(domain)
+    host = policy_host(domain)
+    url = policy_url(domain)
     if isinstance(response, ProbeError):
         kind = getattr(response, 'cert_problem', None) or response.kind
         hint = _FETCH_HINTS.get(kind, _FETCH_HINTS.get(response.kind, 'RFC 8461 3.3 fetches the policy from %s')) % host
@@ -502,8 +459,8 @@ def _evaluate_fetch(report, domain, fetched):
     must serve the same policy: a sender caches whatever the address it reaches serves, so one
     address that fails or serves another policy is an error naming the addresses.
     """
-    host = _probe.policy_host(domain)
-    url = _probe.policy_url(domain)
+    host = policy_host(domain)
+    url = policy_url(domain)
     addresses = fetched['addresses']
     if isinstance(addresses, ProbeError):
         _dns_failure(report, addresses, host=host)

@@ -7,22 +7,76 @@
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``. Check mode runs exactly the
-same as a normal run: the module only looks.
+The backend contract is in ``_backend``. Uses from the AnsibleModule: ``params``, ``fail_json``,
+``exit_json``. Check mode runs exactly the same as a normal run: the module only looks.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _verify
+from ansible_collections.mailsec.mta_sts.plugins.module_utils import _probe, _verify
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._backend import check_libraries, fail_on_problems
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._policy import MODES
 
+# The options that are the same for every domain of a call (``_verify.settings`` keys).
 OPTION_KEYS = ('nameservers', 'dns_port', 'ca_path', 'timeout', 'smtp_port', 'checks', 'expect', 'policy')
 
 
-def _fail_on_problems(module, problems):
-    if problems:
-        module.fail_json(msg='; '.join(message for dummy, message in problems),
-                         invalid_options=sorted(set(option for option, dummy in problems)))
+def _expect_spec():
+    return dict(type='dict', options=dict(
+        id=dict(type='str'),
+        mode=dict(type='str', choices=list(MODES)),
+        mx=dict(type='list', elements='str'),
+        max_age=dict(type='int'),
+        rua=dict(type='list', elements='str'),
+    ))
+
+
+def _policy_spec():
+    return dict(type='dict', options=dict(
+        mode=dict(type='str', required=True, choices=list(MODES)),
+        mx=dict(type='list', elements='str', default=[]),
+        max_age=dict(type='int', required=True),
+    ))
+
+
+def argument_spec():
+    """The mta_sts_verify options; DOCUMENTATION in plugins/modules/mta_sts_verify.py mirrors it."""
+    return dict(
+        domain=dict(type='str'),
+        domains=dict(type='list', elements='dict', options=dict(
+            domain=dict(type='str', required=True),
+            expect=_expect_spec(),
+            policy=_policy_spec(),
+        )),
+        workers=dict(type='int', default=_verify.DEFAULT_WORKERS),
+        nameservers=dict(type='list', elements='str'),
+        dns_port=dict(type='int', default=53),
+        ca_path=dict(type='path'),
+        timeout=dict(type='float', default=10.0),
+        smtp_port=dict(type='int', default=_probe.SMTP_PORT),
+        checks=dict(type='list', elements='str', choices=list(_verify.CHECK_GROUPS),
+                    default=list(_verify.CHECK_GROUPS)),
+        expect=_expect_spec(),
+        policy=_policy_spec(),
+        fail_on=dict(type='str', default='error', choices=list(_verify.FAIL_ON)),
+    )
+
+
+MODULE_KWARGS = dict(supports_check_mode=True, mutually_exclusive=[('domain', 'domains')],
+                     required_one_of=[('domain', 'domains')])
+LIBRARIES = (_probe.DNSPYTHON,)
+
+
+def _options(params):
+    return dict((key, params[key]) for key in OPTION_KEYS)
+
+
+def option_problems(params):
+    """``(option, message)`` for every rule the options break. Pure."""
+    if params['domains'] is None:
+        return _verify.option_problems([params['domain']], _options(params))
+    return _verify.entry_problems(params['domains'], _options(params), params['workers'])
 
 
 def fleet_summary(results, failing):
@@ -36,11 +90,12 @@ def fleet_summary(results, failing):
 def run_module(module):
     """Verify O(domain) or O(domains); exits the module, failing when a finding reaches O(fail_on)."""
     params = module.params
-    options = dict((key, params[key]) for key in OPTION_KEYS)
+    fail_on_problems(module, option_problems(params))
+    check_libraries(module, LIBRARIES)
+    options = _options(params)
     fail_on = params['fail_on']
 
     if params['domains'] is None:
-        _fail_on_problems(module, _verify.validate([params['domain']], options))
         result = _verify.verify_domains([params['domain']], options, workers=1)[0]
         result['changed'] = False
         result['msg'] = _verify.summary(result, fail_on)
@@ -49,7 +104,6 @@ def run_module(module):
         module.exit_json(**result)
 
     entries = params['domains']
-    _fail_on_problems(module, _verify.validate_entries(entries, options, params['workers']))
     results = _verify.verify_domains([(entry['domain'], entry['expect'], entry['policy']) for entry in entries],
                                      options,
                                      workers=params['workers'])

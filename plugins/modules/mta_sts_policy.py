@@ -263,11 +263,13 @@ invalid_options:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._policy_module import MODULE_KWARGS, argument_spec, run_module
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._policy_module import (
+    MODULE_KWARGS, argument_spec, run_module,
+)
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **MODULE_KWARGS)
+    module = AnsibleModule(argument_spec=argument_spec(), **MODULE_KWARGS)
     run_module(module)
 
 

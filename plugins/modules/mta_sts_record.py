@@ -207,17 +207,14 @@ invalid_options:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._dns_module import (
-    record_argument_spec,
-    record_module_kwargs,
-    run_record_module,
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._sts_record_module import (
+    MODULE_KWARGS, argument_spec, run_module,
 )
 
 
 def main():
-    module = AnsibleModule(argument_spec=record_argument_spec('sts'), supports_check_mode=True,
-                           **record_module_kwargs('sts'))
-    run_record_module(module, 'sts')
+    module = AnsibleModule(argument_spec=argument_spec(), **MODULE_KWARGS)
+    run_module(module)
 
 
 if __name__ == '__main__':

@@ -497,16 +497,15 @@ failed_domains:
   sample: [example.org]
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _probe, _verify
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify_module import run_module
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify_module import (
+    MODULE_KWARGS, argument_spec, run_module,
+)
 
 
 def main():
-    module = AnsibleModule(argument_spec=_verify.argument_spec(), supports_check_mode=True, **_verify.MODULE_KWARGS)
-    if not _probe.HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib('dnspython'), exception=str(_probe.DNSPYTHON_IMPORT_ERROR))
+    module = AnsibleModule(argument_spec=argument_spec(), **MODULE_KWARGS)
     run_module(module)
 
 

@@ -94,15 +94,23 @@ config_directory:
   returned: always
   type: str
   sample: /etc/postfix
+invalid_options:
+  description: The options whose values broke a rule, when the module failed on bad input.
+  returned: failure on bad input
+  type: list
+  elements: str
+  sample: [map]
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._postfix_maps_module import argument_spec, run_module
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._postfix_maps_module import (
+    MODULE_KWARGS, argument_spec, run_module,
+)
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec(), **MODULE_KWARGS)
     run_module(module)
 
 

@@ -411,16 +411,12 @@ invalid_options:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._report_module import (
-    REQUIRED_ONE_OF, argument_spec, run_module,
+    MODULE_KWARGS, argument_spec, run_module,
 )
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        required_one_of=REQUIRED_ONE_OF,
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=argument_spec(), **MODULE_KWARGS)
     run_module(module)
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _dns, _dns_module
+from ansible_collections.mailsec.mta_sts.plugins.module_utils import _dns, _record_update
 
 from strategies import domains, sts_ids
 
@@ -257,10 +257,10 @@ def good(**changes):
 
 
 def test_good_options_pass():
-    assert _dns.option_errors(good()) == []
-    assert _dns_module.record_option_errors(good(), 'sts') == []
-    assert _dns_module.record_option_errors(good(), 'tlsrpt') == []
-    assert _dns_module.record_option_errors(good(key_name=None, key_secret=None, zone='example.com.'), 'sts') == []
+    assert _dns.update_option_problems(good()) == []
+    assert _record_update.record_option_problems(good(), 'sts') == []
+    assert _record_update.record_option_problems(good(), 'tlsrpt') == []
+    assert _record_update.record_option_problems(good(key_name=None, key_secret=None, zone='example.com.'), 'sts') == []
 
 
 @pytest.mark.parametrize('kind, changes, option, message', [
@@ -289,19 +289,19 @@ def test_good_options_pass():
     ('tlsrpt', dict(zone='other.example.com'), 'zone', 'zone: _smtp._tls.example.com is not inside the zone'),
 ])
 def test_bad_options_name_option_and_rule(kind, changes, option, message):
-    errors = _dns_module.record_option_errors(good(**changes), kind)
+    errors = _record_update.record_option_problems(good(**changes), kind)
     assert [o for o, dummy in errors] == [option]
     assert message in errors[0][1]
 
 
 def test_absent_needs_no_record_content():
-    assert _dns_module.record_option_errors(good(state='absent', id=None, rua=None), 'sts') == []
-    assert _dns_module.record_option_errors(good(state='absent', id=None, rua=None), 'tlsrpt') == []
+    assert _record_update.record_option_problems(good(state='absent', id=None, rua=None), 'sts') == []
+    assert _record_update.record_option_problems(good(state='absent', id=None, rua=None), 'tlsrpt') == []
 
 
 @pytest.mark.parametrize('secret', ['not base64!', 'QUJD=====', 'c2VjcmV0', '', 'AAAA' + 'x'])
 def test_bad_secret_message_never_shows_it(secret):
-    errors = _dns.option_errors(good(key_secret=secret))
+    errors = _dns.update_option_problems(good(key_secret=secret))
     text = ' '.join(message for dummy, message in errors)
     if secret and _dns.secret_bytes(secret) is None:
         assert 'key_secret: must be the base64 secret' in text
@@ -314,22 +314,22 @@ def test_secret_may_be_wrapped_like_in_a_key_file():
 
 @given(domain=domains(), policy_id=sts_ids())
 def test_valid_domains_and_ids_pass(domain, policy_id):
-    assert _dns_module.record_option_errors(good(domain=domain, id=policy_id), 'sts') == []
+    assert _record_update.record_option_problems(good(domain=domain, id=policy_id), 'sts') == []
 
 
 def test_desired_values():
-    assert _dns_module.desired_value(good(), 'sts') == 'v=STSv1; id=abc123;'
+    assert _record_update.desired_value(good(), 'sts') == 'v=STSv1; id=abc123;'
     rua = ['mailto:a@example.com', 'https://r.example.com/x', 'mailto:a@example.com']
-    assert _dns_module.desired_value(good(rua=rua), 'tlsrpt') == \
+    assert _record_update.desired_value(good(rua=rua), 'tlsrpt') == \
         'v=TLSRPTv1; rua=mailto:a@example.com,https://r.example.com/x'
-    assert _dns_module.desired_value(good(state='absent'), 'sts') is None
+    assert _record_update.desired_value(good(state='absent'), 'sts') is None
 
 
 def test_argspec_mirrors_the_doc_fragment():
     import yaml
     from ansible_collections.mailsec.mta_sts.plugins.doc_fragments.dns_update import ModuleDocFragment
     docs = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
-    spec = _dns_module.dns_update_argument_spec()
+    spec = _record_update.dns_update_argument_spec()
     assert sorted(docs) == sorted(spec)
     for name, option in spec.items():
         doc = docs[name]
@@ -350,7 +350,7 @@ def test_records_entries_are_checked_each_and_named():
         {'domain': 'd.example.com', 'id': None, 'state': 'absent'},
         {'domain': 'A.example.com', 'id': 'abc', 'state': 'present'},
     ])
-    errors = _dns_module.record_option_errors(params, 'sts')
+    errors = _record_update.record_option_problems(params, 'sts')
     assert [option for option, dummy in errors] == ['records', 'records', 'records']
     assert errors[0][1].startswith('records[1].domain: ')
     assert errors[1][1] == 'records[2].id: must be 1 to 32 letters and digits (RFC 8461 3.1)'
@@ -359,7 +359,7 @@ def test_records_entries_are_checked_each_and_named():
 
 def test_records_argument_spec_mirrors_the_single_options():
     for kind, content in (('sts', 'id'), ('tlsrpt', 'rua')):
-        spec = _dns_module.record_argument_spec(kind)
+        spec = _record_update.record_argument_spec(kind)
         entry = spec['records']['options']
         assert sorted(entry) == sorted(['domain', 'state', content])
         assert entry[content] == spec[content]

@@ -266,7 +266,7 @@ def test_policy_id_does_not_change_between_releases():
     ('testing', ['ok.example.com', '*.'], 31557601, ['mx', 'max_age']),
 ])
 def test_validate_names_each_option(mode, mx, max_age, options):
-    problems = _policy.validate(mode, mx, max_age)
+    problems = _policy.policy_problems(mode, mx, max_age)
     assert [option for option, dummy in problems] == options
     for option, message in problems:
         assert message.startswith(option + ' ')
@@ -287,7 +287,7 @@ def test_render_then_parse_is_identity(policy):
 
 @given(policies())
 def test_rendered_policies_pass_validation_and_are_ascii_crlf(policy):
-    assert _policy.validate(policy['mode'], policy['mx'], policy['max_age']) == []
+    assert _policy.policy_problems(policy['mode'], policy['mx'], policy['max_age']) == []
     text = _policy.render(policy)
     text.encode('ascii')
     assert text.endswith('\r\n') and '\n' not in text.replace('\r\n', '')
@@ -330,4 +330,4 @@ def test_policy_id_is_a_function_of_content_only(first, second):
 
 @given(mx_patterns())
 def test_generated_patterns_are_valid(pattern):
-    assert _policy.validate('enforce', [pattern], 1) == []
+    assert _policy.policy_problems('enforce', [pattern], 1) == []

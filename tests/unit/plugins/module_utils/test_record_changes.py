@@ -6,7 +6,7 @@
 import pytest
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _record_changes
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._record_info_module import option_errors
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._record_info_module import option_problems
 
 STS = '_mta-sts.example.com'
 TLS = '_smtp._tls.example.com'
@@ -62,11 +62,11 @@ def test_bad_entries_are_named(entries, message):
     assert message in _record_changes.entry_errors(entries)
 
 
-def test_option_errors():
+def test_option_problems():
     params = {'records': [{'name': STS, 'value': NEW, 'state': 'present'}], 'ttl': -1, 'dns_port': 0, 'timeout': 0}
-    assert [option for option, dummy in option_errors(params)] == ['ttl', 'dns_port', 'timeout']
+    assert [option for option, dummy in option_problems(params)] == ['ttl', 'dns_port', 'timeout']
     params.update(ttl=60, dns_port=53, timeout=5)
-    assert option_errors(params) == []
+    assert option_problems(params) == []
 
 
 def test_read_current_joins_strings_and_keeps_names():

@@ -674,7 +674,7 @@ def _params(**changes):
     ({'path': ['/x'], 'domain': ['Example.COM.'], 'since': '7d'}, []),
 ])
 def test_validate(changes, options):
-    assert sorted(set(o for o, dummy in _report_module.validate(_params(**changes)))) == options
+    assert sorted(set(o for o, dummy in _report_module.option_problems(_params(**changes)))) == options
 
 
 def test_expand_paths(tmp_path):

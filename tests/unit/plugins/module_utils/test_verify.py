@@ -10,7 +10,7 @@ import time
 import pytest
 import yaml
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _probe, _verify
+from ansible_collections.mailsec.mta_sts.plugins.module_utils import _probe, _verify, _verify_module
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._probe import ProbeError
 from ansible_collections.mailsec.mta_sts.plugins.modules import mta_sts_verify
 
@@ -237,7 +237,7 @@ def test_evaluate_is_pure():
     (['example.test'], {'expect': {'id': 'a-b', 'mx': ['*.'], 'max_age': -1, 'rua': ['ftp://x.test']}}, ['expect']),
 ])
 def test_validate(domains, options, bad_options):
-    problems = _verify.validate(domains, options)
+    problems = _verify.option_problems(domains, options)
     assert sorted(set(option for option, dummy in problems)) == bad_options
     for option, message in problems:
         assert option.split('_')[0] in message
@@ -245,7 +245,7 @@ def test_validate(domains, options, bad_options):
 
 def test_argument_spec_matches_the_documentation():
     documented = yaml.safe_load(mta_sts_verify.DOCUMENTATION)['options']
-    spec = _verify.argument_spec()
+    spec = _verify_module.argument_spec()
     assert sorted(documented) == sorted(spec)
     for name, option in spec.items():
         assert documented[name]['type'] == option['type'], name
@@ -260,7 +260,6 @@ class FakeProbes(object):
     """Stands in for _probe: every MX host of ``mx-N.example.test`` answers after ``delay`` s."""
 
     ProbeError = ProbeError
-    policy_host = staticmethod(_probe.policy_host)
 
     def __init__(self, mx_count=5, delay=0.3):
         self.mx_count = mx_count
@@ -495,7 +494,7 @@ def test_preflight_an_mx_set_that_cannot_be_resolved_is_an_error_in_every_mode(m
 
 
 def test_preflight_candidate_is_validated_before_any_io():
-    problems = _verify.validate(['example.test'], {'policy': {'mode': 'enforce', 'mx': ['*.'], 'max_age': -1}})
+    problems = _verify.option_problems(['example.test'], {'policy': {'mode': 'enforce', 'mx': ['*.'], 'max_age': -1}})
     assert sorted(set(option for option, dummy in problems)) == ['policy']
     assert any('policy.mx entry' in message for dummy, message in problems)
     assert any('policy.max_age must be an integer' in message for dummy, message in problems)

@@ -3,17 +3,19 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The backend of the mta_sts_record and tlsrpt_record modules: options, then read, compute, update.
+"""What the mta_sts_record and tlsrpt_record backends share: options, then read, compute, update.
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-Uses from the AnsibleModule: ``params``, ``check_mode``, ``fail_json``, ``exit_json``.
+The two backends (``_sts_record_module``, ``_tlsrpt_record_module``) bind ``kind`` ('sts' or
+'tlsrpt') and keep the backend contract of ``_backend``. Uses from the AnsibleModule: ``params``,
+``check_mode``, ``fail_json``, ``exit_json``.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _dns
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import domain_error
@@ -95,10 +97,11 @@ def record_argument_spec(kind):
 def record_module_kwargs(kind):
     """The AnsibleModule keyword arguments that go with ``record_argument_spec(kind)``.
 
-    Whether the record's content is given is checked by ``record_option_errors``, for single records
-    and for each element of O(records) alike.
+    Whether the record's content is given is checked by ``record_option_problems``, for single
+    records and for each element of O(records) alike.
     """
     return dict(
+        supports_check_mode=True,
         mutually_exclusive=[('domain', 'records'), (KINDS[kind]['option'], 'records')],
         required_one_of=[('domain', 'records')],
     )
@@ -113,7 +116,7 @@ def targets(params, kind):
     return [('records[%d].' % index, entry) for index, entry in enumerate(params['records'])]
 
 
-def entry_errors(entry, kind, zone=None, label=''):
+def entry_problems(entry, kind, zone=None, label=''):
     """Why one record entry (domain, content, state) cannot be published, as ``(option, message)``."""
     errors = []
     domain = entry.get('domain')
@@ -146,13 +149,13 @@ def entry_errors(entry, kind, zone=None, label=''):
     return errors
 
 
-def record_option_errors(params, kind):
+def record_option_problems(params, kind):
     """Why the options of a record module cannot be used, as ``(option, message)`` pairs. Pure."""
-    errors = _dns.option_errors(params)
+    errors = _dns.update_option_problems(params)
     zone = params.get('zone') if not any(option == 'zone' for option, dummy in errors) else None
     seen = {}
     for label, entry in targets(params, kind):
-        for option, message in entry_errors(entry, kind, zone, label):
+        for option, message in entry_problems(entry, kind, zone, label):
             errors.append(('records' if label else option, message))
         domain = (entry.get('domain') or '').lower().rstrip('.')
         if label and domain in seen:
@@ -161,19 +164,14 @@ def record_option_errors(params, kind):
     return errors
 
 
-def run_record_module(module, kind):
+def update_records(module, kind):
     """Bring the TXT records of ``kind`` ('sts' or 'tlsrpt') to the wanted state; exits.
 
-    Every name is read first; then the changes of each zone go out in one UPDATE (more only
-    beyond 64 KiB), each guarded by prerequisites on what was read.
+    The options were checked (``record_option_problems``). Every name is read first; then the
+    changes of each zone go out in one UPDATE (more only beyond 64 KiB), each guarded by
+    prerequisites on what was read.
     """
     params = module.params
-    problems = record_option_errors(params, kind)
-    if problems:
-        module.fail_json(msg='; '.join(message for dummy, message in problems),
-                         invalid_options=sorted(set(option for option, dummy in problems)))
-    if not _dns.HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib('dnspython'), exception=_dns.DNSPYTHON_IMPORT_ERROR)
 
     info = KINDS[kind]
     wanted = [(record_name(info['prefix'], entry['domain']), desired_value(entry, kind))

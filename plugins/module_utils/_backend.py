@@ -1,0 +1,44 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What every module backend (``_*_module.py``) shares with the AnsibleModule.
+
+This module is private to the mailsec.mta_sts collection; its interface may change without notice.
+
+Every backend has the same shape, and every module file calls it the same way::
+
+    argument_spec()          the options; the module's DOCUMENTATION mirrors them
+    MODULE_KWARGS            the other AnsibleModule arguments (constraints between options)
+    LIBRARIES                the optional libraries it needs (``_libraries.Library``)
+    option_problems(params)  pure: ``(option, message)`` for every rule the options break
+    run_module(module)       fail_on_problems, check_libraries, then the work; exits the module
+
+    def main():
+        module = AnsibleModule(argument_spec=argument_spec(), **MODULE_KWARGS)
+        run_module(module)
+
+Input is checked before the libraries: a message naming the option and its rule helps even on a
+host that lacks a library, and the checks are pure (they need none).
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.module_utils.basic import missing_required_lib
+
+
+def fail_on_problems(module, problems, **result):
+    """Fail the module with every ``(option, message)`` of ``problems``, naming the options in
+    ``invalid_options``; nothing when there are none."""
+    if problems:
+        module.fail_json(msg='; '.join(message for dummy, message in problems),
+                         invalid_options=sorted(set(option for option, dummy in problems)), **result)
+
+
+def check_libraries(module, libraries):
+    """Fail the module for the first of ``libraries`` that could not be imported."""
+    for library in libraries:
+        if not library.found:
+            module.fail_json(msg=missing_required_lib(library.name), exception=library.import_error)
