@@ -8,14 +8,14 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._domains import DomainSpecError, normalize_domains, union
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._domains import DomainSpecError, complete_domains, union
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._rollout import plan
 
 
 def mta_sts_domains(domains, defaults, modes=None):
     """Complete and check the role's domain list; see plugins/module_utils/_domains.py."""
     try:
-        return normalize_domains(domains, defaults, modes)
+        return complete_domains(domains, defaults, modes)
     except DomainSpecError as exc:
         raise AnsibleFilterError(str(exc))
 

@@ -27,7 +27,8 @@ DOMAIN_KEYS = ('domain', 'mode', 'mx', 'max_age', 'tlsrpt_rua', 'tls_certificate
 # mode auto needs; rollout_*: the thresholds of mode auto.
 DEFAULT_KEYS = DOMAIN_KEYS[1:-1] + (
     'webroot', 'acme_certificate_dir', 'tlsrpt_reports', 'rollout_min_days', 'rollout_min_sessions')
-POLICY_PATH = '.well-known/mta-sts.txt'
+# The policy file below a webroot: the URL path senders fetch (RFC 8461 3.3).
+POLICY_PATH = _policy.POLICY_PATH.lstrip('/')
 # tls_certificate: acme = the role gets and renews the certificate itself (ACME, http-01), keeping
 # the key and certificates in <acme_certificate_dir>/mta-sts.<domain>/.
 ACME = 'acme'
@@ -60,8 +61,8 @@ def _auto_mode(where, domain, rua, defaults, modes):
     return mode if mode in ('testing', 'enforce') else 'enforce'
 
 
-def normalize_domain(entry, defaults, where, modes=None):
-    """One completed, checked domain dict (see ``normalize_domains``)."""
+def _checked_domain(entry, where):
+    """The domain name of one entry, after checking the entry's shape and keys."""
     if not isinstance(entry, dict):
         raise DomainSpecError('%s: must be a dict with at least "domain", got %r' % (where, entry))
     unknown = sorted(set(entry) - set(DOMAIN_KEYS))
@@ -72,23 +73,22 @@ def normalize_domain(entry, defaults, where, modes=None):
     error = domain_error(domain) if domain else 'is missing'
     if error:
         raise DomainSpecError('%s: domain %s' % (where, error))
-    where = '%s (%s)' % (where, domain)
+    return domain
 
-    def value(key):
-        given = entry.get(key)
-        return defaults.get(key) if given is None else given
 
-    state = value('state') or 'present'
-    if state not in ('present', 'absent'):
-        raise DomainSpecError('%s: state must be present or absent, got %r' % (where, state))
-    rua = value('tlsrpt_rua') or []
+def _checked_rua(value, where):
+    rua = value or []
     if isinstance(rua, str):
         rua = [rua]
     for uri in rua:
         error = _records.uri_error(uri)
         if error:
             raise DomainSpecError('%s: tlsrpt_rua entry %r %s (RFC 8460 3)' % (where, uri, error))
+    return rua
 
+
+def _checked_policy(value, state, rua, domain, defaults, modes, where):
+    """``(policy, auto)``: the policy to serve (mode, mx without repeats, max_age), checked."""
     # RFC 8461 8.3: a policy is withdrawn by publishing mode none under a new id, not by deleting it.
     mode = 'none' if state == 'absent' else value('mode')
     auto = mode == _rollout.AUTO
@@ -100,66 +100,99 @@ def normalize_domain(entry, defaults, where, modes=None):
         if option == 'mode':
             message = message.replace('none (', 'none, or auto (')
         raise DomainSpecError('%s: %s' % (where, message))
+    return {'mode': mode, 'mx': _policy.unique_mx(mx), 'max_age': max_age}, auto
+
+
+def _checked_webroot(given, defaults, domain, where):
+    if given is not None and (not isinstance(given, str) or not posixpath.isabs(given)):
+        raise DomainSpecError('%s: webroot must be an absolute path (the folder served as https://%s/), got %r'
+                              % (where, _policy.policy_host(domain), given))
+    return given or posixpath.join(defaults.get('webroot') or '/var/www/mta-sts', domain)
+
+
+def _certificate_files(entry, value, defaults, domain, where):
+    """``(certificate, key, acme_dir)``: the files nginx serves the policy host with; acme_dir is
+    None unless the role gets the certificate by ACME."""
+    certificate = value('tls_certificate') or ''
+    key = value('tls_certificate_key') or ''
+    if certificate != ACME:
+        return certificate.replace('{domain}', domain), key.replace('{domain}', domain), None
+    host = _policy.policy_host(domain)
+    if entry.get('tls_certificate_key') is not None:
+        raise DomainSpecError('%s: tls_certificate_key cannot be set when tls_certificate is acme: the role '
+                              'makes the key itself (in acme_certificate_dir/%s/privkey.pem)' % (where, host))
+    acme_dir = posixpath.join(defaults.get('acme_certificate_dir') or DEFAULT_ACME_CERTIFICATE_DIR, host)
+    return posixpath.join(acme_dir, 'fullchain.pem'), posixpath.join(acme_dir, 'privkey.pem'), acme_dir
+
+
+def _module_entries(domain, policy, policy_id, policy_path, rua, certificate, key, acme_dir, preflight):
+    """What the role hands each module for this domain: one element of a list option of each."""
+    published = dict(policy, rua=rua) if rua else dict(policy)
+    return {
+        # mta_sts_certificate_info "certificates" (ACME only): the files and the stamp naming the
+        # ACME directory that issued the certificate.
+        'acme_entry': {
+            'domain': domain, 'path': certificate, 'key_path': key,
+            'issued_by_path': posixpath.join(acme_dir, 'acme-directory'),
+        } if acme_dir else None,
+        # mta_sts_policy "policies".
+        'policy_file': dict(policy, path=policy_path),
+        # mta_sts_record and tlsrpt_record "records".
+        'sts_record_entry': {'domain': domain, 'id': policy_id},
+        'tlsrpt_record_entry': {'domain': domain, 'rua': rua} if rua else None,
+        # mta_sts_verify "domains": what is served (before the records are published), the
+        # pre-flight of the policy about to be served against the live MX set (None when switched
+        # off, and in mode none, which no sender enforces), what is live when someone else
+        # publishes the records, and when we do.
+        'served_entry': {'domain': domain, 'expect': dict(policy)},
+        'preflight_entry': {'domain': domain, 'policy': dict(policy)} if preflight and policy['mode'] != 'none' else None,
+        'verify_entry_unpublished': {'domain': domain, 'expect': published},
+        'verify_entry': {'domain': domain, 'expect': dict(published, id=policy_id)},
+    }
+
+
+def complete_domain(entry, defaults, where, modes=None):
+    """One completed, checked domain dict (see ``complete_domains``)."""
+    domain = _checked_domain(entry, where)
+    where = '%s (%s)' % (where, domain)
+
+    def value(key):
+        given = entry.get(key)
+        return defaults.get(key) if given is None else given
+
+    state = value('state') or 'present'
+    if state not in ('present', 'absent'):
+        raise DomainSpecError('%s: state must be present or absent, got %r' % (where, state))
+    rua = _checked_rua(value('tlsrpt_rua'), where)
+    policy, auto = _checked_policy(value, state, rua, domain, defaults, modes, where)
     preflight = value('preflight')
     if preflight is None:
         preflight = True
     if not isinstance(preflight, bool):
         raise DomainSpecError('%s: preflight must be true or false, got %r' % (where, preflight))
+    webroot = _checked_webroot(entry.get('webroot'), defaults, domain, where)
+    certificate, key, acme_dir = _certificate_files(entry, value, defaults, domain, where)
 
-    policy = {'mode': mode, 'mx': _policy.unique_mx(mx), 'max_age': max_age}
     policy_id = _policy.policy_id(policy)
-    webroot = entry.get('webroot')
-    if webroot is not None and (not isinstance(webroot, str) or not posixpath.isabs(webroot)):
-        raise DomainSpecError('%s: webroot must be an absolute path (the folder served as https://mta-sts.%s/), got %r'
-                              % (where, domain, webroot))
-    webroot = webroot or posixpath.join(defaults.get('webroot') or '/var/www/mta-sts', domain)
     policy_path = posixpath.join(webroot, POLICY_PATH)
-    host = 'mta-sts.%s' % domain
-
-    certificate = value('tls_certificate') or ''
-    key = value('tls_certificate_key') or ''
-    acme = certificate == ACME
-    acme_dir = None
-    if acme:
-        if entry.get('tls_certificate_key') is not None:
-            raise DomainSpecError('%s: tls_certificate_key cannot be set when tls_certificate is acme: the role '
-                                  'makes the key itself (in acme_certificate_dir/%s/privkey.pem)' % (where, host))
-        acme_dir = posixpath.join(defaults.get('acme_certificate_dir') or DEFAULT_ACME_CERTIFICATE_DIR, host)
-        certificate = posixpath.join(acme_dir, 'fullchain.pem')
-        key = posixpath.join(acme_dir, 'privkey.pem')
-    else:
-        certificate = certificate.replace('{domain}', domain)
-        key = key.replace('{domain}', domain)
-    live = {'mode': mode, 'mx': policy['mx'], 'max_age': max_age}
-    published = dict(live, rua=rua) if rua else dict(live)
-    return {
+    result = {
         'domain': domain,
         'state': state,
-        'mode': mode,
+        'mode': policy['mode'],
         # mode auto: the role decides between testing and enforce from the TLS reports (_rollout).
         'auto': auto,
         'mx': policy['mx'],
-        'max_age': max_age,
+        'max_age': policy['max_age'],
         'tlsrpt_rua': rua,
         'tls_certificate': certificate,
         'tls_certificate_key': key,
-        'mta_sts_host': host,
-        # ACME: whether the role issues the certificate, its folder, and the file naming the ACME
-        # directory that issued it; acme_entry is an element of mta_sts_certificate_info's
-        # "certificates" option (None without ACME).
-        'acme': acme,
+        'mta_sts_host': _policy.policy_host(domain),
+        'acme': acme_dir is not None,
         'acme_dir': acme_dir,
-        'acme_entry': {
-            'domain': domain, 'path': certificate, 'key_path': key,
-            'issued_by_path': posixpath.join(acme_dir, 'acme-directory'),
-        } if acme else None,
         'webroot': webroot,
         'policy_path': policy_path,
         'policy': _policy.render(policy),
         'policy_id': policy_id,
-        # One element of mta_sts_policy's "policies" option.
-        'policy_file': {'path': policy_path, 'mode': mode, 'mx': policy['mx'],
-                        'max_age': max_age},
         'sts_record': {
             'name': _records.record_name(_records.STS_PREFIX, domain),
             'value': _records.render_sts(policy_id),
@@ -168,22 +201,12 @@ def normalize_domain(entry, defaults, where, modes=None):
             'name': _records.record_name(_records.TLSRPT_PREFIX, domain),
             'value': _records.render_tlsrpt(rua),
         } if rua else None,
-        # Elements of the "records" option of mta_sts_record and tlsrpt_record.
-        'sts_record_entry': {'domain': domain, 'id': policy_id},
-        'tlsrpt_record_entry': {'domain': domain, 'rua': rua} if rua else None,
-        # Elements of mta_sts_verify's "domains" option: what is served (before the records are
-        # published), what is live when someone else publishes the records, and when we do.
-        'served_entry': {'domain': domain, 'expect': live},
-        # Pre-flight (an element of mta_sts_verify's "domains" with a candidate policy): the policy
-        # about to be served against the live MX set. None when switched off, and in mode none,
-        # which no sender enforces.
-        'preflight_entry': {'domain': domain, 'policy': live} if preflight and mode != 'none' else None,
-        'verify_entry_unpublished': {'domain': domain, 'expect': published},
-        'verify_entry': {'domain': domain, 'expect': dict(published, id=policy_id)},
     }
+    result.update(_module_entries(domain, policy, policy_id, policy_path, rua, certificate, key, acme_dir, preflight))
+    return result
 
 
-def normalize_domains(domains, defaults, modes=None):
+def complete_domains(domains, defaults, modes=None):
     """Complete each domain from ``defaults``, check it, and add what the role derives from it.
 
     ``modes`` maps auto domains to the mode decided for this run (``_rollout.plan``); without it an
@@ -201,7 +224,7 @@ def normalize_domains(domains, defaults, modes=None):
     result = []
     seen = {}
     for index, entry in enumerate(domains):
-        item = normalize_domain(entry, defaults, 'mta_sts_domains[%d]' % index, modes)
+        item = complete_domain(entry, defaults, 'mta_sts_domains[%d]' % index, modes)
         key = item['domain'].lower()
         if key in seen:
             raise DomainSpecError('mta_sts_domains[%d]: domain %s is already listed at [%d]'
@@ -216,7 +239,7 @@ def _record_values(item):
 
 
 def union(domain_lists):
-    """The domains of several web hosts (each a list from ``normalize_domains``), each domain once.
+    """The domains of several web hosts (each a list from ``complete_domains``), each domain once.
 
     Several web hosts in one play may serve the same domains; their records are published once, for
     this union. A domain whose records differ between hosts (another policy, other report URIs) is

@@ -25,6 +25,8 @@ RFC 8461 is the job of ``_verify``. No AnsibleModule here.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import calendar
+import datetime
 import os
 import re
 import socket
@@ -225,35 +227,78 @@ def _iso_time(seconds):
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(seconds))
 
 
-def certificate_facts(cert, now=None):
-    """``{not_after, days_left, names}`` from a certificate dict as ``getpeercert()`` gives it."""
+def _summary(not_after_seconds, names, now):
+    if not_after_seconds is None:
+        return {'not_after': None, 'days_left': None, 'names': names}
+    return {'not_after': _iso_time(not_after_seconds),
+            'days_left': int((not_after_seconds - (time.time() if now is None else now)) // 86400),
+            'names': names}
+
+
+def peer_certificate_summary(cert, now=None):
+    """``{not_after, days_left, names}`` of a certificate dict as ``getpeercert()`` gives it.
+
+    ``names``: the DNS and IP address entries of subjectAltName, or the subject's common name
+    when there are none.
+    """
     if not cert:
-        return {'not_after': None, 'days_left': None, 'names': []}
-    not_after = None
-    days_left = None
+        return _summary(None, [], now)
+    seconds = None
     if cert.get('notAfter'):
         try:
             seconds = ssl.cert_time_to_seconds(cert['notAfter'])
         except ValueError:
             seconds = None
-        if seconds is not None:
-            not_after = _iso_time(seconds)
-            days_left = int((seconds - (time.time() if now is None else now)) // 86400)
     names = [value for kind, value in cert.get('subjectAltName', ()) if kind in ('DNS', 'IP Address')]
     if not names:
         for rdn in cert.get('subject', ()):
             names.extend(value for key, value in rdn if key == 'commonName')
-    return {'not_after': not_after, 'days_left': days_left, 'names': names}
+    return _summary(seconds, names, now)
 
 
-def decode_der_certificate(der):
-    """A ``getpeercert()``-style dict for a DER certificate, or None when it cannot be decoded.
+def der_certificate_summary(der, now=None):
+    """``{not_after, days_left, names}`` (as ``peer_certificate_summary``) of a DER certificate.
 
-    Uses CPython's certificate decoder through a temporary PEM file; it exists since Python 3.2
-    but is not public, so any failure just means "no details".
+    ``getpeercert()`` gives no details of a certificate it did not verify, and the certificates
+    described here are the ones that failed verification. They are decoded with the
+    ``cryptography`` library where it is installed (a supported API); the module does not require
+    it (dnspython is its only requirement), so without it CPython's own decoder is used
+    (``_decode_with_cpython``). Anything that cannot be decoded gives no details (None values).
+    """
+    if not der:
+        return _summary(None, [], now)
+    try:
+        from cryptography import x509
+    except ImportError:
+        return peer_certificate_summary(_decode_with_cpython(der), now)
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        not_after = getattr(cert, 'not_valid_after_utc', None)  # cryptography >= 42; before, naive UTC
+        if not_after is None:
+            not_after = cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
+        try:
+            alt_names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            names = alt_names.get_values_for_type(x509.DNSName) + [
+                str(address) for address in alt_names.get_values_for_type(x509.IPAddress)]
+        except x509.ExtensionNotFound:
+            names = []
+        if not names:
+            names = [attribute.value for attribute in cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)]
+    except ValueError:
+        return _summary(None, [], now)
+    return _summary(calendar.timegm(not_after.utctimetuple()), names, now)
+
+
+def _decode_with_cpython(der):
+    """A ``getpeercert()``-style dict for a DER certificate, or None, with CPython's decoder.
+
+    ``ssl._ssl._test_decode_cert(path)`` is private, but it is the function ``getpeercert()``'s
+    dict comes from, it reads a PEM file, and it exists unchanged from Python 3.2 through 3.14
+    (tests/unit/plugins/module_utils/test_probe.py fails the day the running Python lacks it).
+    Should it go, the fallback only loses the details of a refused certificate, never a verdict.
     """
     decoder = getattr(getattr(ssl, '_ssl', None), '_test_decode_cert', None)
-    if decoder is None or not der:
+    if decoder is None:
         return None
     handle, path = tempfile.mkstemp(suffix='.pem')
     try:
@@ -495,7 +540,7 @@ def fetch_policy(domain, address, context, timeout, port=HTTPS_PORT, limit=MAX_P
         sock.close()
         raise
     try:
-        facts = certificate_facts(tls.getpeercert())
+        facts = peer_certificate_summary(tls.getpeercert())
         stream = _Stream(tls, deadline)
         stream.send(_request(host), 'sending the request')
         status, reason, headers = _read_head(stream)
@@ -592,7 +637,7 @@ def probe_smtp(host, address, context, timeout, port=SMTP_PORT, ehlo_name=None, 
         result['starttls'] = offered
         if tls is None:
             return result
-        facts = certificate_facts(tls.getpeercert())
+        facts = peer_certificate_summary(tls.getpeercert())
         result.update(tls_version=tls.version(), cert_not_after=facts['not_after'],
                       cert_days_left=facts['days_left'], cert_names=facts['names'])
         _quit(_Stream(tls, deadline))
@@ -618,7 +663,7 @@ def _describe_certificate(host, address, port, deadline, ehlo_name):
     if tls is None:
         return {}
     try:
-        facts = certificate_facts(decode_der_certificate(tls.getpeercert(binary_form=True)))
+        facts = der_certificate_summary(tls.getpeercert(binary_form=True))
         return {'tls_version': tls.version(), 'cert_not_after': facts['not_after'],
                 'cert_days_left': facts['days_left'], 'cert_names': facts['names']}
     finally:

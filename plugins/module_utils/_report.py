@@ -169,7 +169,7 @@ def domain_from_filename(name):
     fields = base.split('!')
     if len(fields) < 4:
         return None
-    domain = normalize_domain(fields[1])
+    domain = domain_key(fields[1])
     return domain or None
 
 
@@ -178,11 +178,12 @@ def domain_from_subject(subject):
     match = _SUBJECT_DOMAIN.search(subject or '')
     if not match:
         return None
-    return normalize_domain(match.group(1)) or None
+    return domain_key(match.group(1)) or None
 
 
-def normalize_domain(name):
-    """Lower case, no trailing dot; '' for anything that is not a plausible name."""
+def domain_key(name):
+    """A domain name as reports are matched on it: lower case, no trailing dot; '' for anything that
+    is not a plausible name."""
     if not isinstance(name, str):
         return ''
     name = name.strip().rstrip('.').lower()
@@ -327,13 +328,10 @@ def _normalize_failure(index, detail, prefix, findings):
     }
 
 
-def _normalize_policy(index, entry, findings):
-    prefix = 'policies[%d]' % index
-    if not isinstance(entry, dict):
-        findings.append(Finding(ERROR, 'policies', '%s is %s, not an object' % (prefix, _describe(entry))))
-        return None
+def _policy_fields(prefix, entry, findings):
+    """``(policy_type, policy_domain, policy_strings, mx_hosts, ok)`` of one policies[] entry's
+    ``policy`` object; ``ok`` is False after an error finding."""
     policy = entry.get('policy')
-    summary = entry.get('summary')
     ok = True
     if not isinstance(policy, dict):
         findings.append(Finding(ERROR, 'policy', '%s.policy is %s' % (prefix, _wrong(policy, 'policy' in entry, 'an object'))))
@@ -354,7 +352,7 @@ def _normalize_policy(index, entry, findings):
     if domain is not None and not isinstance(domain, str):
         findings.append(Finding(ERROR, 'policy-domain', '%s.policy.policy-domain is %s, not a name' % (prefix, _describe(domain))))
         ok = False
-    domain = normalize_domain(domain) or None
+    domain = domain_key(domain) or None
 
     policy_strings = policy.get('policy-string')
     strings = _string_list(policy_strings) if policy_strings is not None else []
@@ -366,34 +364,50 @@ def _normalize_policy(index, entry, findings):
     if hosts is None:
         findings.append(Finding(WARNING, 'mx-host', '%s.policy.mx-host is %s; ignored' % (prefix, _describe(mx_host))))
         hosts = []
+    return policy_type, domain, strings, hosts, ok
 
-    successful = failed = None
+
+def _session_counts(prefix, entry, findings):
+    """``(successful, failed, ok)`` from one policies[] entry's ``summary`` (None: not given)."""
+    summary = entry.get('summary')
     if not isinstance(summary, dict):
         findings.append(Finding(ERROR, 'summary', '%s.summary is %s' % (prefix, _wrong(summary, 'summary' in entry, 'an object'))))
+        return None, None, False
+    ok = True
+    successful = summary.get('total-successful-session-count')
+    failed = summary.get('total-failure-session-count')
+    if successful is None and failed is None:
+        findings.append(Finding(ERROR, 'summary', '%s.summary has neither total-successful-session-count nor '
+                                'total-failure-session-count' % prefix))
         ok = False
-    else:
-        successful = summary.get('total-successful-session-count')
-        failed = summary.get('total-failure-session-count')
-        if successful is None and failed is None:
-            findings.append(Finding(ERROR, 'summary', '%s.summary has neither total-successful-session-count nor '
-                                    'total-failure-session-count' % prefix))
+    for key, value in (('total-successful-session-count', successful), ('total-failure-session-count', failed)):
+        if value is not None and not _count(value):
+            findings.append(Finding(ERROR, 'summary', '%s.summary.%s is %s' % (prefix, key, _not_a_count(value))))
             ok = False
-        for key, value in (('total-successful-session-count', successful), ('total-failure-session-count', failed)):
-            if value is not None and not _count(value):
-                findings.append(Finding(ERROR, 'summary', '%s.summary.%s is %s' % (prefix, key, _not_a_count(value))))
-                ok = False
+    return successful, failed, ok
 
-    details = []
+
+def _failure_details(prefix, entry, findings):
+    """The usable entries of one policies[] entry's ``failure-details``; the others are warnings."""
     raw_details = entry.get('failure-details')
     if raw_details is not None and not isinstance(raw_details, list):
         findings.append(Finding(WARNING, 'failure-details', '%s.failure-details is %s, not a list; ignored'
                                 % (prefix, _describe(raw_details))))
-    elif raw_details:
-        for number, detail in enumerate(raw_details):
-            normalized = _normalize_failure(number, detail, prefix, findings)
-            if normalized is not None:
-                details.append(normalized)
-    if not ok:
+        return []
+    details = [_normalize_failure(number, detail, prefix, findings) for number, detail in enumerate(raw_details or [])]
+    return [detail for detail in details if detail is not None]
+
+
+def _normalize_policy(index, entry, findings):
+    """One policies[] entry as the module returns it, or None after an error finding."""
+    prefix = 'policies[%d]' % index
+    if not isinstance(entry, dict):
+        findings.append(Finding(ERROR, 'policies', '%s is %s, not an object' % (prefix, _describe(entry))))
+        return None
+    policy_type, domain, strings, hosts, policy_ok = _policy_fields(prefix, entry, findings)
+    successful, failed, counts_ok = _session_counts(prefix, entry, findings)
+    details = _failure_details(prefix, entry, findings)
+    if not (policy_ok and counts_ok):
         return None
     failed = failed or 0
     detailed = sum(detail['failed_session_count'] for detail in details)
@@ -412,16 +426,8 @@ def _normalize_policy(index, entry, findings):
     }
 
 
-def normalize(data, source=None, domain_hint=None):
-    """``(report, findings)`` from decoded report JSON; ``report`` is None when any finding is an error.
-
-    ``domain_hint`` (from the file name or the mail subject) stands in for a missing ``policy-domain``.
-    """
-    findings = []
-    if not isinstance(data, dict):
-        findings.append(Finding(ERROR, 'json', 'the report is %s, not a JSON object' % _describe(data)))
-        return None, findings
-
+def _report_fields(data, findings):
+    """``(organization, report_id, contact)`` of a report; None for one that is broken."""
     organization = data.get('organization-name')
     if not isinstance(organization, str) or not organization.strip():
         findings.append(Finding(ERROR, 'organization-name', 'organization-name is %s' % (
@@ -440,37 +446,39 @@ def normalize(data, source=None, domain_hint=None):
     if contact is not None and not isinstance(contact, str):
         findings.append(Finding(WARNING, 'contact-info', 'contact-info is %s, not a string; ignored' % _describe(contact)))
         contact = None
+    return organization, report_id, contact
 
-    start = end = None
+
+def _date_range(data, findings):
+    """``(start, end)`` datetimes of a report's date-range (None where broken)."""
     date_range = data.get('date-range')
     if not isinstance(date_range, dict):
         findings.append(Finding(ERROR, 'date-range', 'date-range is %s' % _wrong(date_range, date_range is not None, 'an object')))
-    else:
-        start = _parse_datetime_field(date_range, 'start-datetime', findings)
-        end = _parse_datetime_field(date_range, 'end-datetime', findings)
-        if start is not None and end is not None and end < start:
-            findings.append(Finding(ERROR, 'date-range', 'date-range ends (%s) before it starts (%s)'
-                                    % (format_datetime(end), format_datetime(start))))
+        return None, None
+    start = _parse_datetime_field(date_range, 'start-datetime', findings)
+    end = _parse_datetime_field(date_range, 'end-datetime', findings)
+    if start is not None and end is not None and end < start:
+        findings.append(Finding(ERROR, 'date-range', 'date-range ends (%s) before it starts (%s)'
+                                % (format_datetime(end), format_datetime(start))))
+    return start, end
 
-    policies = []
+
+def _policies(data, findings):
     raw_policies = data.get('policies')
     if not isinstance(raw_policies, list):
         findings.append(Finding(ERROR, 'policies', 'policies is %s' % _wrong(raw_policies, raw_policies is not None, 'a list')))
-    else:
-        if not raw_policies:
-            findings.append(Finding(WARNING, 'policies', 'policies is empty: the report counts no sessions'))
-        for index, entry in enumerate(raw_policies):
-            policy = _normalize_policy(index, entry, findings)
-            if policy is not None:
-                policies.append(policy)
+        return []
+    if not raw_policies:
+        findings.append(Finding(WARNING, 'policies', 'policies is empty: the report counts no sessions'))
+    policies = [_normalize_policy(index, entry, findings) for index, entry in enumerate(raw_policies)]
+    return [policy for policy in policies if policy is not None]
 
-    if any(finding.severity == ERROR for finding in findings):
-        return None, findings
 
-    # A policy without policy-domain (common for no-policy-found): the report's other policies
-    # name it when they agree, else the file name or mail subject.
+def _fill_policy_domains(policies, domain_hint, findings):
+    """Give a policy without policy-domain (common for no-policy-found) the domain the report's
+    other policies name when they agree, else the file name's or mail subject's (``domain_hint``)."""
     known = set(policy['policy_domain'] for policy in policies if policy['policy_domain'])
-    fallback = known.pop() if len(known) == 1 else normalize_domain(domain_hint) or None
+    fallback = known.pop() if len(known) == 1 else domain_key(domain_hint) or None
     for index, policy in enumerate(policies):
         if policy['policy_domain'] is None:
             policy['policy_domain'] = fallback
@@ -480,6 +488,23 @@ def normalize(data, source=None, domain_hint=None):
             elif policy['policy_type'] != 'no-policy-found':
                 findings.append(Finding(WARNING, 'policy-domain', 'policies[%d] names no policy-domain; taken as %s'
                                         % (index, fallback)))
+
+
+def normalize(data, source=None, domain_hint=None):
+    """``(report, findings)`` from decoded report JSON; ``report`` is None when any finding is an error.
+
+    ``domain_hint`` (from the file name or the mail subject) stands in for a missing ``policy-domain``.
+    """
+    findings = []
+    if not isinstance(data, dict):
+        findings.append(Finding(ERROR, 'json', 'the report is %s, not a JSON object' % _describe(data)))
+        return None, findings
+    organization, report_id, contact = _report_fields(data, findings)
+    start, end = _date_range(data, findings)
+    policies = _policies(data, findings)
+    if any(finding.severity == ERROR for finding in findings):
+        return None, findings
+    _fill_policy_domains(policies, domain_hint, findings)
 
     report = {
         'source': source,

@@ -84,7 +84,7 @@ def option_problems(params):
         if params[option] < 1:
             problems.append((option, '%s: must be a positive number of bytes, got %d' % (option, params[option])))
     for name in params['domain'] or ():
-        if not _report.normalize_domain(name):
+        if not _report.domain_key(name):
             problems.append(('domain', 'domain: %r is not a domain name' % name))
     if params['since'] is not None:
         try:
@@ -290,7 +290,7 @@ def evaluate(outcomes, domains=None, since=None, return_reports=True):
         else:
             reports.append(item['report'])
     unique, duplicates = _report.deduplicate(reports)
-    wanted = [_report.normalize_domain(name) for name in domains] if domains else None
+    wanted = [_report.domain_key(name) for name in domains] if domains else None
     kept, other_domain, before_since = _report.filter_reports(unique, wanted, since)
     result = {
         'summary': _report.summarize(kept),

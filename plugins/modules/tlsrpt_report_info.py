@@ -48,7 +48,7 @@ author:
   - mailsec.mta_sts contributors (@mailsec)
 extends_documentation_fragment:
   - mailsec.mta_sts.attributes
-  - mailsec.mta_sts.attributes.info_module
+  - mailsec.mta_sts.attributes.INFO_MODULE
 options:
   path:
     description:

@@ -6,6 +6,7 @@
 import datetime
 import socket
 import ssl
+import sys
 import threading
 import time
 
@@ -195,23 +196,45 @@ def ca():
     return trustme.CA()
 
 
-def test_certificate_facts_from_a_peer_cert_dict():
+def test_peer_certificate_summary_from_a_peer_cert_dict():
     cert = {'notAfter': 'Jan  2 00:00:00 2030 GMT', 'subject': ((('commonName', 'cn.test'),),),
             'subjectAltName': (('DNS', 'a.test'), ('DNS', '*.b.test'))}
     now = ssl.cert_time_to_seconds('Dec 31 00:00:00 2029 GMT')
-    assert _probe.certificate_facts(cert, now=now) == {
+    assert _probe.peer_certificate_summary(cert, now=now) == {
         'not_after': '2030-01-02T00:00:00Z', 'days_left': 2, 'names': ['a.test', '*.b.test']}
-    assert _probe.certificate_facts({'subject': ((('commonName', 'cn.test'),),)})['names'] == ['cn.test']
-    assert _probe.certificate_facts({}) == {'not_after': None, 'days_left': None, 'names': []}
+    assert _probe.peer_certificate_summary({'subject': ((('commonName', 'cn.test'),),)})['names'] == ['cn.test']
+    assert _probe.peer_certificate_summary({}) == {'not_after': None, 'days_left': None, 'names': []}
 
 
-def test_decode_der_certificate(ca):
-    leaf = ca.issue_cert('mx.example.test', not_after=datetime.datetime(2031, 5, 6, tzinfo=datetime.timezone.utc))
-    der = ssl.PEM_cert_to_DER_cert(leaf.cert_chain_pems[0].bytes().decode('ascii'))
-    facts = _probe.certificate_facts(_probe.decode_der_certificate(der))
-    assert facts['not_after'] == '2031-05-06T00:00:00Z'
-    assert facts['names'] == ['mx.example.test']
-    assert _probe.decode_der_certificate(b'not a certificate') is None
+def _der(ca, *names, **kwargs):
+    leaf = ca.issue_cert(*names, **kwargs)
+    return ssl.PEM_cert_to_DER_cert(leaf.cert_chain_pems[0].bytes().decode('ascii'))
+
+
+def test_der_certificate_summary(ca):
+    der = _der(ca, 'mx.example.test', '127.0.0.5',
+               not_after=datetime.datetime(2031, 5, 6, tzinfo=datetime.timezone.utc))
+    now = ssl.cert_time_to_seconds('May  1 00:00:00 2031 GMT')
+    assert _probe.der_certificate_summary(der, now=now) == {
+        'not_after': '2031-05-06T00:00:00Z', 'days_left': 5, 'names': ['mx.example.test', '127.0.0.5']}
+    empty = {'not_after': None, 'days_left': None, 'names': []}
+    assert _probe.der_certificate_summary(b'not a certificate') == empty
+    assert _probe.der_certificate_summary(b'') == empty
+
+
+def test_the_cpython_fallback_decodes_like_cryptography(ca, monkeypatch):
+    """Without cryptography the fallback must give the same summary (and must still exist)."""
+    der = _der(ca, 'mx.example.test', '*.mx.example.test', '127.0.0.5')
+    now = 1900000000
+    with_cryptography = _probe.der_certificate_summary(der, now=now)
+    monkeypatch.setitem(sys.modules, 'cryptography', None)  # "import cryptography" now raises ImportError
+    assert _probe.der_certificate_summary(der, now=now) == with_cryptography
+    assert _probe.der_certificate_summary(b'not a certificate', now=now)['names'] == []
+
+
+def test_the_private_cpython_decoder_still_exists():
+    """The day CPython drops ssl._ssl._test_decode_cert, _probe._decode_with_cpython must change."""
+    assert callable(ssl._ssl._test_decode_cert)  # pylint: disable=protected-access
 
 
 class FakeVerifyError(Exception):

@@ -114,7 +114,7 @@ def test_the_same_state_never_flips_a_domain_back_and_forth(tmp_path):
 
 
 def items(*entries, **defaults):
-    return _domains.normalize_domains(list(entries), dict(DEFAULTS, **defaults))
+    return _domains.complete_domains(list(entries), dict(DEFAULTS, **defaults))
 
 
 def test_plan_holds_failing_enforce_domains_and_lets_the_others_go_on():
@@ -161,7 +161,7 @@ def test_plan_of_an_auto_domain(tmp_path):
     assert plan['modes'] == {'example.test': 'testing'}
     assert plan['held_domains'] == [] and plan['preflight'] == {'example.test': 'passed with warnings'}
     assert '1 day missing' in plan['rollout'][0]['msg']
-    decided = _domains.normalize_domains([{'domain': 'example.test', 'mode': 'auto'}], DEFAULTS, plan['modes'])
+    decided = _domains.complete_domains([{'domain': 'example.test', 'mode': 'auto'}], DEFAULTS, plan['modes'])
     assert decided[0]['mode'] == 'testing' and decided[0]['auto'] is True
 
 
