@@ -84,9 +84,11 @@ def test_a_pure_module_imports_nothing_that_faces_the_ansible_module(pure):
 
 
 def test_a_missing_library_is_reported_with_its_traceback():
+    library = None
     try:
         import mailsec_no_such_library  # noqa: F401  pylint: disable=import-error,unused-import
     except ImportError:
         library = Library.missing('no-such-library')
+    assert library is not None
     assert not library.found and 'mailsec_no_such_library' in library.import_error
     assert Library('dnspython').found

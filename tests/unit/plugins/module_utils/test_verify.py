@@ -10,7 +10,7 @@ import time
 import pytest
 import yaml
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _probe, _verify, _verify_module
+from ansible_collections.mailsec.mta_sts.plugins.module_utils import _verify, _verify_module
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._probe import ProbeError
 from ansible_collections.mailsec.mta_sts.plugins.modules import mta_sts_verify
 
