@@ -7,9 +7,9 @@
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-The two backends (``_sts_record_module``, ``_tlsrpt_record_module``) bind ``kind`` ('sts' or
-'tlsrpt') and keep the backend contract of ``_backend``. Uses from the AnsibleModule: ``params``,
-``check_mode``, ``fail_json``, ``exit_json``.
+The two backends (``_sts_record_module``, ``_tlsrpt_record_module``) are ``record_backend(kind)``
+with kind 'sts' or 'tlsrpt': the backend contract of ``_backend``. Uses from the AnsibleModule:
+``params``, ``check_mode``, ``fail_json``, ``exit_json``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,6 +18,7 @@ __metaclass__ = type
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _dns
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._backend import check_libraries, fail_on_problems
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._mx import domain_error
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._records import (
     STS_PREFIX,
@@ -201,3 +202,22 @@ def update_records(module, kind):
         module.exit_json(changed=changes[0].changed, record=record, zone=zone, diff=changes[0].diff())
     module.exit_json(changed=any(change.changed for change in changes), records=records,
                      diff=[change.diff() for change in changes if change.changed])
+
+
+def record_backend(kind):
+    """The backend contract (see ``_backend``) of the record module of ``kind``:
+    ``(argument_spec, MODULE_KWARGS, LIBRARIES, option_problems, run_module)``."""
+    libraries = (_dns.DNSPYTHON,)
+
+    def argument_spec():
+        return record_argument_spec(kind)
+
+    def option_problems(params):
+        return record_option_problems(params, kind)
+
+    def run_module(module):
+        fail_on_problems(module, option_problems(module.params))
+        check_libraries(module, libraries)
+        update_records(module, kind)
+
+    return argument_spec, record_module_kwargs(kind), libraries, option_problems, run_module

@@ -7,33 +7,12 @@
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-The backend contract is in ``_backend``; the work, shared with the mta_sts_record backend, in
-``_record_update``.
+The backend contract is in ``_backend``; the work, shared with mta_sts_record, in ``_record_update``.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _dns, _record_update
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._backend import check_libraries, fail_on_problems
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._record_update import record_backend
 
-KIND = 'tlsrpt'
-MODULE_KWARGS = _record_update.record_module_kwargs(KIND)
-LIBRARIES = (_dns.DNSPYTHON,)
-
-
-def argument_spec():
-    """The tlsrpt_record options; DOCUMENTATION in plugins/modules/tlsrpt_record.py mirrors it."""
-    return _record_update.record_argument_spec(KIND)
-
-
-def option_problems(params):
-    """``(option, message)`` for every rule the options break. Pure."""
-    return _record_update.record_option_problems(params, KIND)
-
-
-def run_module(module):
-    """Bring the _smtp._tls records to the wanted state; exits the module."""
-    fail_on_problems(module, option_problems(module.params))
-    check_libraries(module, LIBRARIES)
-    _record_update.update_records(module, KIND)
+argument_spec, MODULE_KWARGS, LIBRARIES, option_problems, run_module = record_backend('tlsrpt')
