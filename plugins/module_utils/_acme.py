@@ -21,10 +21,7 @@ call it:
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-try:
-    from collections.abc import Mapping
-except ImportError:  # pragma: no cover - Python 2 only
-    from collections import Mapping
+from collections.abc import Mapping
 
 HTTP_01 = 'http-01'
 NO_MESSAGE = 'no message'
