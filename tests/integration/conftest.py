@@ -1,11 +1,28 @@
 # Copyright (c) 2026, mailsec.mta_sts contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Integration tests run against the loopback lab (tests/lab): its fixtures, for every test here."""
+"""Integration tests run against the loopback lab (tests/lab): its fixtures, for every test here, and
+the lab domains deployed by the role (``deployed``), shared by the tests that run the role.
+"""
 
 import pathlib
 import sys
 
+import pytest
+
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / 'lab'))
 
 from pytest_lab import lab, lab_nginx, lab_smtp  # noqa: E402,F401 pylint: disable=wrong-import-position,unused-import
+from ansible_runner import run_playbook  # noqa: E402 pylint: disable=wrong-import-position
+
+
+@pytest.fixture(scope='module')
+def deployed(lab):
+    """The lab domains deployed once per test module by tests/playbooks/lab.yml (mode enforce); after the
+    module, the lab's site removed and the nginx the lab started stopped (lab_stop.yml), the lab kept."""
+    code, output = run_playbook('lab.yml', lab['state_dir'])
+    assert code == 0, output[-3000:]
+    yield lab
+    # lab_keep_lab: the session lab stays for the other tests.
+    code, output = run_playbook('lab_stop.yml', lab['state_dir'], {'lab_keep_lab': True})
+    assert code == 0, output[-3000:]

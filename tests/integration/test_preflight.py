@@ -19,6 +19,7 @@ import pytest
 
 import lab as labtools
 from ansible_runner import recap_changed, run_playbook, start_playbook
+from role_lab import entry, fetch_policy
 from ansible_collections.mailsec.mta_sts.plugins.module_utils import _policy
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -37,16 +38,6 @@ def playbook(lab, extra_vars=None, check=False):
     return run_playbook('lab.yml', lab['state_dir'], extra, check=check)
 
 
-@pytest.fixture(scope='module')
-def deployed(lab):
-    """The lab domains deployed once (enforce); nginx stopped and the site removed after."""
-    code, output = run_playbook('lab.yml', lab['state_dir'])
-    assert code == 0, output[-3000:]
-    yield lab
-    code, output = run_playbook('lab_stop.yml', lab['state_dir'], {'lab_keep_lab': True})
-    assert code == 0, output[-3000:]
-
-
 @pytest.fixture
 def restore(deployed):
     """After the test: the lab's own MX set and both domains as lab.yml deploys them."""
@@ -56,17 +47,9 @@ def restore(deployed):
     assert code == 0, output[-3000:]
 
 
-def entry(lab, domain, **overrides):
-    index = [item['domain'] for item in lab['domains']].index(domain)
-    item = {key: lab['domains'][index][key] for key in ('domain', 'mx', 'tls_certificate', 'tls_certificate_key')}
-    item.update(overrides)
-    return item
-
-
 def seen(lab, domain):
     """What a sender sees of ``domain``: (policy bytes served, _mta-sts TXT)."""
-    status, dummy, body = labtools.fetch_policy(lab['domains'][0]['mta_sts_address'], 'mta-sts.' + domain,
-                                                lab['ca_path'])
+    status, body = fetch_policy(lab, domain)
     return status, body, labtools.dns_query(lab, '_mta-sts.' + domain, 'TXT')
 
 

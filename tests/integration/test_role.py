@@ -4,8 +4,8 @@
 """The role against the lab and this host's nginx: the ways a deployment breaks are caught.
 
 These tests add the lab's own vhost file to /etc/nginx/conf.d (policies under the lab dir) and run
-the system nginx (the role's ``signal`` mode); the module fixture (tests/playbooks/lab_stop.yml)
-removes the lab's files and stops that nginx by PID if the lab started it.
+the system nginx (the role's ``signal`` mode); the module fixture ``deployed`` (conftest.py, with
+tests/playbooks/lab_stop.yml) removes the lab's files and stops that nginx by PID if the lab started it.
 """
 
 import os
@@ -15,36 +15,13 @@ import pytest
 
 import lab as labtools
 from ansible_runner import recap_changed, run_playbook
+from role_lab import entry, fetch_policy
 
 VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts-lab.conf'
 
 
 def playbook(lab, name, extra_vars=None):
     return run_playbook(name, lab['state_dir'], extra_vars)
-
-
-def fetch_policy(lab, domain):
-    """The policy as a sender gets it: ``(status line, body)``."""
-    status, dummy, body = labtools.fetch_policy(lab['domains'][0]['mta_sts_address'], 'mta-sts.' + domain,
-                                                lab['ca_path'])
-    return status, body
-
-
-@pytest.fixture(scope='module')
-def deployed(lab):
-    """The lab domains deployed once by tests/playbooks/lab.yml; nginx stopped and the site removed after."""
-    code, output = playbook(lab, 'lab.yml')
-    assert code == 0, output[-3000:]
-    yield lab
-    # lab_keep_lab: the session lab stays for the other tests.
-    code, output = playbook(lab, 'lab_stop.yml', {'lab_keep_lab': True})
-    assert code == 0, output[-3000:]
-
-
-def lab_domain_entry(lab, index=0, **overrides):
-    entry = {key: lab['domains'][index][key] for key in ('domain', 'mx', 'tls_certificate', 'tls_certificate_key')}
-    entry.update(overrides)
-    return entry
 
 
 def test_second_run_changes_nothing(deployed):
@@ -55,7 +32,7 @@ def test_second_run_changes_nothing(deployed):
 
 def test_mx_missing_from_the_policy_is_held_at_preflight_with_the_finding(deployed):
     before = fetch_policy(deployed, 'beta.mailsec.test')
-    domains = [lab_domain_entry(deployed, 0), lab_domain_entry(deployed, 1, mx=['mx1.mailsec.test'])]
+    domains = [entry(deployed, 0), entry(deployed, 1, mx=['mx1.mailsec.test'])]
     try:
         code, output = playbook(deployed, 'lab.yml', {'mta_sts_domains': domains, 'mta_sts_verify_retries': 0})
         assert code != 0
@@ -90,8 +67,8 @@ def test_broken_vhost_is_refused_and_the_old_site_keeps_serving(deployed, tmp_pa
     status, served = fetch_policy(deployed, 'alpha.mailsec.test')
     assert status == 'HTTP/1.1 200 OK'
     # A certificate path that does not exist: the most common way a vhost breaks nginx.
-    broken = [lab_domain_entry(deployed, 0, tls_certificate=str(tmp_path / 'missing.crt')),
-              lab_domain_entry(deployed, 1)]
+    broken = [entry(deployed, 0, tls_certificate=str(tmp_path / 'missing.crt')),
+              entry(deployed, 1)]
     code, output = playbook(deployed, 'lab.yml', {'mta_sts_domains': broken})
     assert code != 0
     assert 'nginx -t refused the new policy vhosts' in output
@@ -109,7 +86,7 @@ def sts_record(lab, domain):
 
 def test_absent_withdraws_with_mode_none_and_a_new_id(deployed):
     before = sts_record(deployed, 'alpha.mailsec.test')
-    withdrawn = [lab_domain_entry(deployed, 0, state='absent'), lab_domain_entry(deployed, 1)]
+    withdrawn = [entry(deployed, 0, state='absent'), entry(deployed, 1)]
     try:
         code, output = playbook(deployed, 'lab.yml', {'mta_sts_domains': withdrawn})
         assert code == 0, output[-3000:]
@@ -129,7 +106,7 @@ def test_absent_withdraws_with_mode_none_and_a_new_id(deployed):
 
 def test_hosted_dns_mode_publishes_nothing_and_lists_the_records(deployed):
     serial = labtools.dns_serial(deployed)
-    changed = [lab_domain_entry(deployed, 0, max_age=3600), lab_domain_entry(deployed, 1)]
+    changed = [entry(deployed, 0, max_age=3600), entry(deployed, 1)]
     try:
         code, output = playbook(deployed, 'lab.yml', {'mta_sts_domains': changed, 'mta_sts_dns_method': 'none',
                                                       'mta_sts_verify': False})
@@ -153,7 +130,7 @@ def served_certificate(lab, domain):
 def test_a_changed_vhost_reaches_the_running_nginx(deployed, tmp_path):
     old = served_certificate(deployed, 'alpha.mailsec.test')
     cert, key = labtools.issue_cert(['mta-sts.alpha.mailsec.test'], ca=deployed, out_dir=str(tmp_path))
-    entries = [lab_domain_entry(deployed, 0, tls_certificate=cert, tls_certificate_key=key), lab_domain_entry(deployed, 1)]
+    entries = [entry(deployed, 0, tls_certificate=cert, tls_certificate_key=key), entry(deployed, 1)]
     try:
         code, output = playbook(deployed, 'lab.yml', {'mta_sts_domains': entries})
         assert code == 0, output[-3000:]

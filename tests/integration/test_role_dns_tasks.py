@@ -18,6 +18,7 @@ import pytest
 
 import lab as labtools
 from ansible_runner import REPO, ansible_env, recap_changed, run_playbook
+from role_lab import entry
 
 VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts-lab.conf'
 
@@ -87,12 +88,6 @@ def logged(log):
             return [json.loads(line.split(' ', 1)[1]) for line in handle if line.strip()]
     except FileNotFoundError:
         return []
-
-
-def entry(lab, index, **overrides):
-    item = {key: lab['domains'][index][key] for key in ('domain', 'mx', 'tls_certificate', 'tls_certificate_key')}
-    item.update(overrides)
-    return item
 
 
 def txt(lab, name):
