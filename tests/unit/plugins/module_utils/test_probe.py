@@ -232,6 +232,27 @@ def test_the_cpython_fallback_decodes_like_cryptography(ca, monkeypatch):
     assert _probe.der_certificate_summary(b'not a certificate', now=now)['names'] == []
 
 
+def _der_without_alt_names(common_name):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, common_name)])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(datetime.datetime(2030, 1, 1))
+            .not_valid_after(datetime.datetime(2030, 1, 3)).sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def test_a_certificate_without_alt_names_is_named_by_its_common_name(monkeypatch):
+    der = _der_without_alt_names('cn.example.test')
+    now = ssl.cert_time_to_seconds('Jan  1 00:00:00 2030 GMT')
+    expected = {'not_after': '2030-01-03T00:00:00Z', 'days_left': 2, 'names': ['cn.example.test']}
+    assert _probe.der_certificate_summary(der, now=now) == expected
+    monkeypatch.setitem(sys.modules, 'cryptography', None)
+    assert _probe.der_certificate_summary(der, now=now) == expected
+
+
 def test_the_private_cpython_decoder_still_exists():
     """The day CPython drops ssl._ssl._test_decode_cert, _probe._decode_with_cpython must change."""
     assert callable(ssl._ssl._test_decode_cert)  # pylint: disable=protected-access
