@@ -48,8 +48,11 @@ def _iso(moment):
     return moment.strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
-def _utc(cert, name):
-    # cryptography >= 42 has the timezone-aware *_utc properties; older ones return naive UTC.
+def utc_time(cert, name):
+    """The aware UTC datetime of ``cert``'s ``not_valid_before`` or ``not_valid_after``.
+
+    cryptography >= 42 has the timezone-aware ``*_utc`` properties; older ones return naive UTC.
+    """
     value = getattr(cert, name + '_utc', None)
     if value is None:
         value = getattr(cert, name).replace(tzinfo=_UTC)
@@ -75,10 +78,10 @@ def certificate_facts(pem):
             x509.DNSName)
     except x509.ExtensionNotFound:
         names = [attribute.value for attribute in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
-    not_after = _utc(cert, 'not_valid_after')
+    not_after = utc_time(cert, 'not_valid_after')
     return {
         'serial': '%x' % cert.serial_number,
-        'not_before': _iso(_utc(cert, 'not_valid_before')),
+        'not_before': _iso(utc_time(cert, 'not_valid_before')),
         'not_after': _iso(not_after),
         'not_after_epoch': (not_after - datetime.datetime(1970, 1, 1, tzinfo=_UTC)).total_seconds(),
         'names': list(names),

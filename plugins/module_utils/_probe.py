@@ -26,7 +26,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import calendar
-import datetime
 import os
 import re
 import socket
@@ -261,21 +260,21 @@ def der_certificate_summary(der, now=None):
 
     ``getpeercert()`` gives no details of a certificate it did not verify, and the certificates
     described here are the ones that failed verification. They are decoded with the
-    ``cryptography`` library where it is installed (a supported API); the module does not require
-    it (dnspython is its only requirement), so without it CPython's own decoder is used
-    (``_decode_with_cpython``). Anything that cannot be decoded gives no details (None values).
+    ``cryptography`` library where it is installed (a supported API, imported by ``_certificates``);
+    the module does not require it (dnspython is its only requirement), so without it CPython's own
+    decoder is used (``_decode_with_cpython``). Anything that cannot be decoded gives no details.
     """
     if not der:
         return _summary(None, [], now)
-    try:
-        from cryptography import x509
-    except ImportError:
+    # Imported here, not at the top: only a refused certificate needs it, and loading cryptography
+    # would cost every verify call some 80 ms.
+    from ansible_collections.mailsec.mta_sts.plugins.module_utils import _certificates
+    if not _certificates.CRYPTOGRAPHY.found:
         return peer_certificate_summary(_decode_with_cpython(der), now)
+    x509 = _certificates.x509
     try:
         cert = x509.load_der_x509_certificate(der)
-        not_after = getattr(cert, 'not_valid_after_utc', None)  # cryptography >= 42; before, naive UTC
-        if not_after is None:
-            not_after = cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
+        not_after = _certificates.utc_time(cert, 'not_valid_after')
         try:
             alt_names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
             names = alt_names.get_values_for_type(x509.DNSName) + [
@@ -283,7 +282,7 @@ def der_certificate_summary(der, now=None):
         except x509.ExtensionNotFound:
             names = []
         if not names:
-            names = [attribute.value for attribute in cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)]
+            names = [attribute.value for attribute in cert.subject.get_attributes_for_oid(_certificates.NameOID.COMMON_NAME)]
     except ValueError:
         return _summary(None, [], now)
     return _summary(calendar.timegm(not_after.utctimetuple()), names, now)

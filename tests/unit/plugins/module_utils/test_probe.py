@@ -6,7 +6,6 @@
 import datetime
 import socket
 import ssl
-import sys
 import threading
 import time
 
@@ -19,7 +18,8 @@ import dns.rrset
 import pytest
 import trustme
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _probe
+from ansible_collections.mailsec.mta_sts.plugins.module_utils import _certificates, _probe
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._libraries import Library
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._probe import Deadline, ProbeError
 
 DOMAIN = 'example.test'
@@ -222,12 +222,17 @@ def test_der_certificate_summary(ca):
     assert _probe.der_certificate_summary(b'') == empty
 
 
+def _hide_cryptography(monkeypatch):
+    """As on a host without cryptography: _certificates recorded a failed import."""
+    monkeypatch.setattr(_certificates, 'CRYPTOGRAPHY', Library('cryptography', 'ImportError: hidden by the test'))
+
+
 def test_the_cpython_fallback_decodes_like_cryptography(ca, monkeypatch):
     """Without cryptography the fallback must give the same summary (and must still exist)."""
     der = _der(ca, 'mx.example.test', '*.mx.example.test', '127.0.0.5')
     now = 1900000000
     with_cryptography = _probe.der_certificate_summary(der, now=now)
-    monkeypatch.setitem(sys.modules, 'cryptography', None)  # "import cryptography" now raises ImportError
+    _hide_cryptography(monkeypatch)
     assert _probe.der_certificate_summary(der, now=now) == with_cryptography
     assert _probe.der_certificate_summary(b'not a certificate', now=now)['names'] == []
 
@@ -249,7 +254,7 @@ def test_a_certificate_without_alt_names_is_named_by_its_common_name(monkeypatch
     now = ssl.cert_time_to_seconds('Jan  1 00:00:00 2030 GMT')
     expected = {'not_after': '2030-01-03T00:00:00Z', 'days_left': 2, 'names': ['cn.example.test']}
     assert _probe.der_certificate_summary(der, now=now) == expected
-    monkeypatch.setitem(sys.modules, 'cryptography', None)
+    _hide_cryptography(monkeypatch)
     assert _probe.der_certificate_summary(der, now=now) == expected
 
 
