@@ -8,12 +8,12 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._acme import (
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.acme import (
     failure_message, failure_summary, http01_challenges)
 
 
 def mta_sts_acme_challenges(order_results):
-    """The http-01 challenges of acme_certificate results; see plugins/module_utils/_acme.py."""
+    """The http-01 challenges of acme_certificate results; see plugins/module_utils/_core/acme.py."""
     if order_results is not None and not isinstance(order_results, (list, tuple)):
         raise AnsibleFilterError('mta_sts_acme_challenges: the input must be the list of results of a looped '
                                  'acme_certificate task, got %s' % type(order_results).__name__)
@@ -21,12 +21,12 @@ def mta_sts_acme_challenges(order_results):
 
 
 def mta_sts_failure_summary(failed_result, label='mta_sts_host'):
-    """Each failed item of a task result as "label: message"; see plugins/module_utils/_acme.py."""
+    """Each failed item of a task result as "label: message"; see plugins/module_utils/_core/acme.py."""
     return failure_summary(failed_result, label)
 
 
 def mta_sts_failure_message(failed_result):
-    """The message of a failed task result; see plugins/module_utils/_acme.py."""
+    """The message of a failed task result; see plugins/module_utils/_core/acme.py."""
     return failure_message(failed_result)
 
 

@@ -8,12 +8,12 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._domains import DomainSpecError, complete_domains, union
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._rollout import plan
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.domains import DomainSpecError, complete_domains, union
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.rollout import plan
 
 
 def mta_sts_domains(domains, defaults, modes=None):
-    """Complete and check the role's domain list; see plugins/module_utils/_domains.py."""
+    """Complete and check the role's domain list; see plugins/module_utils/_core/domains.py."""
     try:
         return complete_domains(domains, defaults, modes)
     except DomainSpecError as exc:
@@ -21,7 +21,7 @@ def mta_sts_domains(domains, defaults, modes=None):
 
 
 def mta_sts_union(domain_lists):
-    """The domain lists of several web hosts merged, each domain once; see plugins/module_utils/_domains.py."""
+    """The domain lists of several web hosts merged, each domain once; see plugins/module_utils/_core/domains.py."""
     try:
         return union(domain_lists)
     except DomainSpecError as exc:
@@ -29,7 +29,7 @@ def mta_sts_union(domain_lists):
 
 
 def mta_sts_plan(domains, preflight_results, reports_summary, min_days, min_sessions, today=None):
-    """The run's plan (held domains, mode auto decisions); see plugins/module_utils/_rollout.py."""
+    """The run's plan (held domains, mode auto decisions); see plugins/module_utils/_core/rollout.py."""
     return plan(domains, preflight_results, reports_summary, int(min_days), int(min_sessions), today)
 
 

@@ -8,11 +8,11 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._nginx import http_settings
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.nginx import http_settings
 
 
 def mta_sts_nginx_http(dump, names, own_files, failure=''):
-    """What the role's http-level nginx file holds; see plugins/module_utils/_nginx.py."""
+    """What the role's http-level nginx file holds; see plugins/module_utils/_core/nginx.py."""
     if not isinstance(names, (list, tuple)) or not isinstance(own_files, (list, tuple)):
         raise AnsibleFilterError('mta_sts_nginx_http: names and own_files must be lists')
     return http_settings(dump or '', list(names), list(own_files), failure or '')

@@ -191,7 +191,7 @@ invalid_options:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._certificates_module import (
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.mta_sts_certificate_info import (
     MODULE_KWARGS, argument_spec, run_module,
 )
 

@@ -263,7 +263,7 @@ invalid_options:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._policy_module import (
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.mta_sts_policy import (
     MODULE_KWARGS, argument_spec, run_module,
 )
 

@@ -207,7 +207,7 @@ invalid_options:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._sts_record_module import (
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.mta_sts_record import (
     MODULE_KWARGS, argument_spec, run_module,
 )
 

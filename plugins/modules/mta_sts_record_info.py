@@ -168,7 +168,7 @@ invalid_options:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._record_info_module import (
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.mta_sts_record_info import (
     MODULE_KWARGS, argument_spec, run_module,
 )
 

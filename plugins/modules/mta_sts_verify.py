@@ -499,7 +499,7 @@ failed_domains:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify_module import (
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.mta_sts_verify import (
     MODULE_KWARGS, argument_spec, run_module,
 )
 

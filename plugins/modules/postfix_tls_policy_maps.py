@@ -104,7 +104,7 @@ invalid_options:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._postfix_maps_module import (
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.postfix_tls_policy_maps import (
     MODULE_KWARGS, argument_spec, run_module,
 )
 

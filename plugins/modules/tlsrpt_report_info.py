@@ -410,7 +410,7 @@ invalid_options:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._report_module import (
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.tlsrpt_report_info import (
     MODULE_KWARGS, argument_spec, run_module,
 )
 

@@ -21,7 +21,8 @@ import pytest
 
 import lab as _lab
 from ansible_runner import run_steps
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _dns
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import txt_update
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import dns_update
 
 pytestmark = pytest.mark.lab
 
@@ -385,8 +386,8 @@ def test_the_secret_never_appears_in_output(lab, tmp_path):
 
 def updater(lab):
     d = lab['dns']
-    key = _dns.make_key(d['key_name'], d['key_secret'], d['key_algorithm'])
-    return _dns.TxtUpdater(d['server'], port=d['port'], timeout=5, key=key)
+    key = txt_update.make_key(d['key_name'], d['key_secret'], d['key_algorithm'])
+    return dns_update.TxtUpdater(d['server'], port=d['port'], timeout=5, key=key)
 
 
 @pytest.mark.parametrize('before, theirs', [
@@ -408,7 +409,7 @@ def test_a_concurrent_change_is_reported_not_lost(lab, before, theirs):
         else:
             _lab.dns_update(lab, name, 'TXT', theirs)
         written = values(lab, name)
-        with pytest.raises(_dns.ConcurrentChange) as caught:
+        with pytest.raises(dns_update.ConcurrentChange) as caught:
             ours.apply(zone, changes)
     assert caught.value.names == [name]
     assert caught.value.msg.startswith('updating zone %s: the TXT records at %s changed after they were read '
@@ -444,7 +445,7 @@ def test_two_writers_of_different_records_still_conflict(lab):
         ours = first.plan([(name, 'v=STSv1', 'v=STSv1; id=one;', 600)])
         theirs = second.plan([(name, 'v=STSv1', 'v=STSv1; id=two;', 600)])
         first.apply(zone, ours)
-        with pytest.raises(_dns.ConcurrentChange):
+        with pytest.raises(dns_update.ConcurrentChange):
             second.apply(zone, theirs)
     assert values(lab, name) == ['v=STSv1; id=one;']
 

@@ -20,7 +20,7 @@ import pytest
 import lab as labtools
 from ansible_runner import recap_changed, run_playbook, start_playbook
 from role_lab import entry, fetch_policy
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _policy
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import policy as _policy
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 'unit', 'plugins', 'module_utils'))

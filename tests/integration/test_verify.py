@@ -7,7 +7,7 @@ Each case is a subdomain ``v-<case>.mailsec.test`` of the lab zone, with its rec
 UPDATE, its policy host on an address of its own in 127.0.90.0/24 (nginx for the good domain, a
 hostile Python server from hostile.py for the rest) and, where the MX is what is tested, its own
 SMTP listener in 127.0.91.0/24 (the lab's smtp_listener.py). All cases are verified together with
-``_verify.verify_domains`` (the many-domain path), then each asserts its verdict and the check
+``verify_run.verify_domains`` (the many-domain path), then each asserts its verdict and the check
 name and status of its finding. A few go through Ansible itself.
 """
 
@@ -20,7 +20,7 @@ import pytest
 import hostile
 import lab as lablib
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _verify
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify import run as verify_run
 
 pytestmark = pytest.mark.lab
 
@@ -171,7 +171,7 @@ def deployment(lab, tmp_path_factory):
 def results(deployment):
     """Every case verified in one verify_domains call, keyed by label, with the wall time."""
     started = time.monotonic()
-    found = _verify.verify_domains([domain_of(item.label) for item in CASES], options_for(deployment), workers=8)
+    found = verify_run.verify_domains([domain_of(item.label) for item in CASES], options_for(deployment), workers=8)
     elapsed = time.monotonic() - started
     return dict((item.label, result) for item, result in zip(CASES, found)), elapsed
 
@@ -248,7 +248,7 @@ def test_hostile_servers_cannot_hold_the_run(results):
 @pytest.mark.parametrize('label', ['drip', 'silent'])
 def test_one_deadline_per_fetch(deployment, label):
     started = time.monotonic()
-    result = _verify.verify_domain(domain_of(label), options_for(deployment, checks=['policy']))
+    result = verify_run.verify_domain(domain_of(label), options_for(deployment, checks=['policy']))
     elapsed = time.monotonic() - started
     assert not result['passed']
     assert [entry['name'] for entry in result['checks']] == ['policy_fetch']
@@ -259,7 +259,7 @@ def test_dns_server_not_answering(deployment):
     server = hostile.SilentDNS(SILENT_DNS)
     try:
         started = time.monotonic()
-        result = _verify.verify_domain(domain_of('good'), options_for(deployment, nameservers=[SILENT_DNS]))
+        result = verify_run.verify_domain(domain_of('good'), options_for(deployment, nameservers=[SILENT_DNS]))
         elapsed = time.monotonic() - started
     finally:
         server.close()

@@ -13,7 +13,7 @@ import pytest
 
 import lab as lablib
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _verify
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify import run as verify_run
 
 pytestmark = pytest.mark.lab
 
@@ -46,7 +46,7 @@ def verify(lab, ansible_module=None):
     options = {'nameservers': [lab['dns']['server']], 'dns_port': lab['dns']['port'], 'ca_path': lab['ca_path'],
                'timeout': 3, 'checks': ['policy']}
     if ansible_module is None:
-        return _verify.verify_domains([DOMAIN], options)[0]
+        return verify_run.verify_domains([DOMAIN], options)[0]
     return ansible_module('mta_sts_verify', dict(options, domain=DOMAIN)).result
 
 

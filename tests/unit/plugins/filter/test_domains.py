@@ -8,7 +8,9 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mailsec.mta_sts.plugins.filter.mta_sts_domains import mta_sts_domains, mta_sts_union
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _policy, _records
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import policy as _policy
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import records as _records
 
 DEFAULTS = {
     'mode': 'testing', 'mx': ['mail.example.com'], 'max_age': 86400, 'tlsrpt_rua': ['mailto:tls@example.com'],

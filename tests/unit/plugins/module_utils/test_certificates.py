@@ -8,7 +8,7 @@ import datetime
 import pytest
 import trustme
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _certificates
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import certificates as _certificates
 
 NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.timezone.utc)
 HOST = 'mta-sts.example.com'

@@ -14,7 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _dns, _record_update
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import txt_update
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import dns_messages
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import records
+
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import record_update as _record_update
 
 from strategies import domains, sts_ids
 
@@ -50,44 +55,44 @@ def rec(*strings):
     ([], None, []),
 ])
 def test_compute_txt_change(current, desired, expected):
-    assert _dns.compute_txt_change(current, STS, desired) == expected
+    assert txt_update.compute_txt_change(current, STS, desired) == expected
 
 
 def test_compute_txt_change_tlsrpt_keeps_sts():
     current = [rec('v=STSv1; id=a;'), rec('v=TLSRPTv1; rua=mailto:old@example.com')]
-    after = _dns.compute_txt_change(current, TLSRPT, 'v=TLSRPTv1; rua=mailto:new@example.com')
+    after = txt_update.compute_txt_change(current, TLSRPT, 'v=TLSRPTv1; rua=mailto:new@example.com')
     assert after == [rec('v=STSv1; id=a;'), rec('v=TLSRPTv1; rua=mailto:new@example.com')]
 
 
 def other_records():
     text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF), max_size=300)
-    return text.filter(lambda value: not value.startswith('v=STSv1')).map(_dns.to_strings)
+    return text.filter(lambda value: not value.startswith('v=STSv1')).map(txt_update.to_strings)
 
 
-@given(current=st.lists(st.one_of(other_records(), sts_ids().map(lambda i: _dns.to_strings('v=STSv1; id=%s;' % i))),
+@given(current=st.lists(st.one_of(other_records(), sts_ids().map(lambda i: txt_update.to_strings('v=STSv1; id=%s;' % i))),
                         max_size=6, unique=True),
        policy_id=sts_ids(), present=st.booleans())
 @settings(max_examples=200)
 def test_compute_txt_change_properties(current, policy_id, present):
     desired = 'v=STSv1; id=%s;' % policy_id if present else None
-    after = _dns.compute_txt_change(current, STS, desired)
-    ours = [r for r in after if _dns.join_strings(r).startswith('v=STSv1;')]
-    others = [r for r in current if not _dns.has_version(_dns.join_strings(r), STS)]
+    after = txt_update.compute_txt_change(current, STS, desired)
+    ours = [r for r in after if records.join_strings(r).startswith('v=STSv1;')]
+    others = [r for r in current if not records.has_version(records.join_strings(r), STS)]
     assert [r for r in after if r not in ours] == others           # every other record stays, in order
-    assert [_dns.join_strings(r) for r in ours] == ([desired] if present else [])
-    assert _dns.compute_txt_change(after, STS, desired) == after  # idempotent
+    assert [records.join_strings(r) for r in ours] == ([desired] if present else [])
+    assert txt_update.compute_txt_change(after, STS, desired) == after  # idempotent
 
 
 # -- chunking and exact strings
 
 def test_to_strings_short_value_is_one_string():
-    assert _dns.to_strings('v=STSv1; id=abc;') == (b'v=STSv1; id=abc;',)
+    assert txt_update.to_strings('v=STSv1; id=abc;') == (b'v=STSv1; id=abc;',)
 
 
 @pytest.mark.parametrize('length', [255, 256, 510, 511, 1000])
 def test_to_strings_splits_at_255_bytes(length):
     value = 'v=TLSRPTv1; rua=' + 'x' * (length - 16)
-    strings = _dns.to_strings(value)
+    strings = txt_update.to_strings(value)
     assert all(len(s) <= 255 for s in strings)
     assert len(strings) == -(-length // 255)
     assert b''.join(strings).decode() == value
@@ -95,10 +100,10 @@ def test_to_strings_splits_at_255_bytes(length):
 
 def test_to_strings_never_cuts_a_utf8_character():
     value = 'a' + '\u00e9' * 300
-    strings = _dns.to_strings(value)
+    strings = txt_update.to_strings(value)
     assert all(len(s) <= 255 for s in strings)
     assert [s.decode('utf-8') for s in strings]  # each decodes alone
-    assert _dns.join_strings(strings) == value
+    assert records.join_strings(strings) == value
 
 
 @pytest.mark.parametrize('value', [
@@ -107,8 +112,8 @@ def test_to_strings_never_cuts_a_utf8_character():
     '\\"', '"', '\\', ' leading and trailing spaces ',
 ])
 def test_txt_strings_survive_the_wire_unchanged(value):
-    change = _dns.TxtChange('n.example.com.', [], None, [_dns.to_strings(value)], 60)
-    message = _dns.build_update('example.com', [change])
+    change = txt_update.TxtChange('n.example.com.', [], None, [txt_update.to_strings(value)], 60)
+    message = txt_update.build_update('example.com', [change])
     parsed = dns.message.from_wire(message.to_wire())
     assert [rr[3] for rr in rrs(parsed.update) if rr[1] == 'add'] == [(value.encode(),)]
 
@@ -117,25 +122,25 @@ def test_txt_strings_survive_the_wire_unchanged(value):
 
 def test_change_detection():
     a = rec('v=STSv1; id=a;')
-    assert not _dns.TxtChange('n.', [a, SPF], 60, [SPF, a], 60).changed      # order does not matter
-    assert _dns.TxtChange('n.', [a, SPF], 60, [SPF, a], 300).changed          # TTL alone is a change
-    assert _dns.TxtChange('n.', [], None, [a], 60).changed
-    assert _dns.TxtChange('n.', [a], 60, [], None).changed
-    assert not _dns.TxtChange('n.', [], None, [], None).changed
+    assert not txt_update.TxtChange('n.', [a, SPF], 60, [SPF, a], 60).changed      # order does not matter
+    assert txt_update.TxtChange('n.', [a, SPF], 60, [SPF, a], 300).changed          # TTL alone is a change
+    assert txt_update.TxtChange('n.', [], None, [a], 60).changed
+    assert txt_update.TxtChange('n.', [a], 60, [], None).changed
+    assert not txt_update.TxtChange('n.', [], None, [], None).changed
 
 
 def test_plan_change_ttl_rules():
     a = rec('v=STSv1; id=a;')
-    present = _dns.plan_change('n.', [SPF], 300, STS, 'v=STSv1; id=a;', 3600)
+    present = txt_update.plan_change('n.', [SPF], 300, STS, 'v=STSv1; id=a;', 3600)
     assert present.ttl == 3600 and present.changed
-    removal = _dns.plan_change('n.', [SPF, a], 300, STS, None, 3600)
+    removal = txt_update.plan_change('n.', [SPF, a], 300, STS, None, 3600)
     assert removal.after == [SPF] and removal.ttl == 300  # the others keep their TTL
-    nothing = _dns.plan_change('n.', [SPF], 300, STS, None, 3600)
+    nothing = txt_update.plan_change('n.', [SPF], 300, STS, None, 3600)
     assert not nothing.changed
 
 
 def test_diff_lists_joined_values_and_ttl():
-    change = _dns.plan_change('_mta-sts.example.com.', [rec('v=STSv1; ', 'id=old;'), SPF], 300,
+    change = txt_update.plan_change('_mta-sts.example.com.', [rec('v=STSv1; ', 'id=old;'), SPF], 300,
                               STS, 'v=STSv1; id=new;', 3600)
     diff = change.diff()
     assert diff['before'] == {'values': ['v=STSv1; id=old;', 'v=spf1 -all'], 'ttl': 300}
@@ -159,8 +164,8 @@ def rrs(section):
 
 def test_update_with_prerequisite_on_exact_rrset():
     old = rec('v=STSv1; id=old;')
-    change = _dns.plan_change('_mta-sts.example.com.', [old, SPF], 300, STS, 'v=STSv1; id=new;', 3600)
-    message = dns.message.from_wire(_dns.build_update('example.com', [change]).to_wire())
+    change = txt_update.plan_change('_mta-sts.example.com.', [old, SPF], 300, STS, 'v=STSv1; id=new;', 3600)
+    message = dns.message.from_wire(txt_update.build_update('example.com', [change]).to_wire())
     assert message.zone[0].name == dns.name.from_text('example.com')
     name = '_mta-sts.example.com.'
     # RFC 2136 2.4.2 "RRset exists (value dependent)": class IN, TTL 0, every RR that was read
@@ -171,40 +176,40 @@ def test_update_with_prerequisite_on_exact_rrset():
 
 
 def test_update_requires_absence_when_nothing_was_read():
-    change = _dns.plan_change('_mta-sts.example.com.', [], None, STS, 'v=STSv1; id=new;', 3600)
-    prereq, = _dns.build_update('example.com', [change]).prerequisite
+    change = txt_update.plan_change('_mta-sts.example.com.', [], None, STS, 'v=STSv1; id=new;', 3600)
+    prereq, = txt_update.build_update('example.com', [change]).prerequisite
     assert prereq.rdclass == dns.rdataclass.NONE and prereq.rdtype == dns.rdatatype.TXT  # RRset does not exist
     assert len(prereq) == 0
 
 
 def test_removing_the_last_record_only_deletes():
-    change = _dns.plan_change('_mta-sts.example.com.', [rec('v=STSv1; id=a;')], 60, STS, None, 3600)
-    message = _dns.build_update('example.com', [change])
+    change = txt_update.plan_change('_mta-sts.example.com.', [rec('v=STSv1; id=a;')], 60, STS, None, 3600)
+    message = txt_update.build_update('example.com', [change])
     assert rrs(message.update) == [('_mta-sts.example.com.', 'delete-rrset', 0, None)]
 
 
 def test_many_names_in_one_update_and_unchanged_ones_left_out():
-    changes = [_dns.plan_change('_mta-sts.d%d.example.com.' % i, [], None, STS, 'v=STSv1; id=a%d;' % i, 60)
+    changes = [txt_update.plan_change('_mta-sts.d%d.example.com.' % i, [], None, STS, 'v=STSv1; id=a%d;' % i, 60)
                for i in range(50)]
-    changes.append(_dns.plan_change('_mta-sts.same.example.com.', [rec('v=STSv1; id=a;')], 60,
+    changes.append(txt_update.plan_change('_mta-sts.same.example.com.', [rec('v=STSv1; id=a;')], 60,
                                     STS, 'v=STSv1; id=a;', 60))
-    message = _dns.build_update('example.com', changes)
+    message = txt_update.build_update('example.com', changes)
     assert len(rrs(message.prerequisite)) == 50
     assert len(rrs(message.update)) == 100
-    assert _dns.build_updates('example.com', changes[-1:]) == []
+    assert txt_update.build_updates('example.com', changes[-1:]) == []
 
 
 def test_same_name_twice_is_refused():
-    change = _dns.plan_change('n.example.com.', [], None, STS, 'v=STSv1; id=a;', 60)
+    change = txt_update.plan_change('n.example.com.', [], None, STS, 'v=STSv1; id=a;', 60)
     with pytest.raises(ValueError):
-        _dns.build_update('example.com', [change, change])
+        txt_update.build_update('example.com', [change, change])
 
 
 def test_build_updates_cuts_only_beyond_the_size_limit():
-    changes = [_dns.plan_change('_mta-sts.d%d.example.com.' % i, [], None, STS, 'v=STSv1; id=a%d;' % i, 60)
+    changes = [txt_update.plan_change('_mta-sts.d%d.example.com.' % i, [], None, STS, 'v=STSv1; id=a%d;' % i, 60)
                for i in range(40)]
-    assert len(_dns.build_updates('example.com', changes)) == 1
-    messages = _dns.build_updates('example.com', changes, max_size=600)
+    assert len(txt_update.build_updates('example.com', changes)) == 1
+    messages = txt_update.build_updates('example.com', changes, max_size=600)
     assert len(messages) > 1
     assert all(len(m.to_wire()) <= 600 for m in messages)
     assert sum(len(rrs(m.prerequisite)) for m in messages) == 40
@@ -212,19 +217,19 @@ def test_build_updates_cuts_only_beyond_the_size_limit():
 
 def test_build_updates_splits_what_dnspython_cannot_encode_at_all():
     # 5000 names are far past 64 KiB: to_wire() raises TooBig instead of returning a long message.
-    changes = [_dns.plan_change('_mta-sts.fleet%05d.example.com.' % i, [rec('v=STSv1; id=old%d;' % i)], 60, STS,
+    changes = [txt_update.plan_change('_mta-sts.fleet%05d.example.com.' % i, [rec('v=STSv1; id=old%d;' % i)], 60, STS,
                                 'v=STSv1; id=%032d;' % i, 60) for i in range(5000)]
-    key = _dns.make_key('mailsec-lab-key.', SECRET, 'hmac-sha256')
-    messages = _dns.build_updates('example.com', changes, key)
+    key = txt_update.make_key('mailsec-lab-key.', SECRET, 'hmac-sha256')
+    messages = txt_update.build_updates('example.com', changes, key)
     assert 1 < len(messages) < 100
-    assert all(len(m.to_wire()) <= _dns.MAX_UPDATE_SIZE + 512 for m in messages)
+    assert all(len(m.to_wire()) <= txt_update.MAX_UPDATE_SIZE + 512 for m in messages)
     assert sum(len(rrs(m.prerequisite)) for m in messages) == 5000
 
 
 def test_update_is_signed_with_the_key():
-    key = _dns.make_key('mailsec-lab-key.', SECRET, 'hmac-sha512')
-    change = _dns.plan_change('n.example.com.', [], None, STS, 'v=STSv1; id=a;', 60)
-    message = _dns.build_update('example.com', [change], key)
+    key = txt_update.make_key('mailsec-lab-key.', SECRET, 'hmac-sha512')
+    change = txt_update.plan_change('n.example.com.', [], None, STS, 'v=STSv1; id=a;', 60)
+    message = txt_update.build_update('example.com', [change], key)
     wire = message.to_wire()
     parsed = dns.message.from_wire(wire, keyring={key.name: key})
     assert parsed.had_tsig
@@ -232,16 +237,16 @@ def test_update_is_signed_with_the_key():
     assert parsed.keyalgorithm == dns.tsig.HMAC_SHA512
 
 
-@pytest.mark.parametrize('algorithm', _dns.TSIG_ALGORITHMS)
+@pytest.mark.parametrize('algorithm', txt_update.TSIG_ALGORITHMS)
 def test_every_algorithm_makes_a_working_key(algorithm):
-    key = _dns.make_key('k.', SECRET, algorithm)
+    key = txt_update.make_key('k.', SECRET, algorithm)
     message = dns.message.make_query('example.com', 'SOA')
     message.use_tsig(key)
     dns.message.from_wire(message.to_wire(), keyring={key.name: key})
 
 
 def test_key_repr_never_shows_the_secret():
-    key = _dns.make_key('k.', SECRET)
+    key = txt_update.make_key('k.', SECRET)
     assert SECRET not in repr(key) and SECRET not in str(key)
     assert SECRET not in repr([key]) and SECRET not in '%r %s' % (key, key)
 
@@ -257,7 +262,7 @@ def good(**changes):
 
 
 def test_good_options_pass():
-    assert _dns.update_option_problems(good()) == []
+    assert txt_update.update_option_problems(good()) == []
     assert _record_update.record_option_problems(good(), 'sts') == []
     assert _record_update.record_option_problems(good(), 'tlsrpt') == []
     assert _record_update.record_option_problems(good(key_name=None, key_secret=None, zone='example.com.'), 'sts') == []
@@ -301,15 +306,15 @@ def test_absent_needs_no_record_content():
 
 @pytest.mark.parametrize('secret', ['not base64!', 'QUJD=====', 'c2VjcmV0', '', 'AAAA' + 'x'])
 def test_bad_secret_message_never_shows_it(secret):
-    errors = _dns.update_option_problems(good(key_secret=secret))
+    errors = txt_update.update_option_problems(good(key_secret=secret))
     text = ' '.join(message for dummy, message in errors)
-    if secret and _dns.secret_bytes(secret) is None:
+    if secret and txt_update.secret_bytes(secret) is None:
         assert 'key_secret: must be the base64 secret' in text
     assert not secret or secret not in text
 
 
 def test_secret_may_be_wrapped_like_in_a_key_file():
-    assert _dns.secret_bytes(SECRET[:20] + '\n ' + SECRET[20:]) == base64.b64decode(SECRET)
+    assert txt_update.secret_bytes(SECRET[:20] + '\n ' + SECRET[20:]) == base64.b64decode(SECRET)
 
 
 @given(domain=domains(), policy_id=sts_ids())
@@ -392,7 +397,7 @@ KEY = 'upd-key with algorithm hmac-sha256'
 ])
 def test_tsig_failure_messages(failure, rcode, key_worked, update, cause, says):
     what = 'updating zone example.com' if update else 'reading _mta-sts.example.com TXT'
-    msg, got_cause = _dns.tsig_failure_message(what, WHERE, KEY, failure, rcode=rcode, key_worked=key_worked,
+    msg, got_cause = dns_messages.tsig_failure_message(what, WHERE, KEY, failure, rcode=rcode, key_worked=key_worked,
                                                update=update)
     assert got_cause == cause
     assert msg.startswith(what + ': ' + WHERE + ' ')  # the step (zone or name) and the server come first
@@ -403,7 +408,7 @@ def test_tsig_failure_messages(failure, rcode, key_worked, update, cause, says):
 
 
 def test_refused_update_reason_says_how_each_server_allows_updates():
-    reason = _dns.refused_update_reason('upd-key')
+    reason = dns_messages.refused_update_reason('upd-key')
     assert reason.startswith('the key upd-key may not update it (BIND: the zone\'s update-policy or allow-update; ')
     for text in ('Knot: an acl with action update', 'PowerDNS: dnsupdate=yes', 'TSIG-ALLOW-DNSUPDATE',
                  'allow-dnsupdate-from'):
@@ -411,10 +416,10 @@ def test_refused_update_reason_says_how_each_server_allows_updates():
 
 
 def test_messages_never_hold_the_secret():
-    key = _dns.make_key('upd-key', SECRET)
+    key = txt_update.make_key('upd-key', SECRET)
     key_text = '%s with algorithm hmac-sha256' % str(key.name).rstrip('.')
     for failure in ('BADKEY', 'BADSIG', 'BADTIME', 'unsigned'):
         for key_worked in (False, True):
-            msg, dummy = _dns.tsig_failure_message('updating zone example.com', WHERE, key_text, failure,
+            msg, dummy = dns_messages.tsig_failure_message('updating zone example.com', WHERE, key_text, failure,
                                                    rcode='NOTAUTH', key_worked=key_worked, update=True)
             assert SECRET not in msg and SECRET not in repr(key)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _mx
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import mx as _mx
 
 from strategies import domains, labels, mx_patterns
 

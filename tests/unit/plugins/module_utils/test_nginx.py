@@ -5,7 +5,7 @@
 
 import pytest
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._nginx import (
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.nginx import (
     BUCKET, MAX_SIZE, bucket_size_needed, conflicting_names, http_settings, parse_dump,
 )
 

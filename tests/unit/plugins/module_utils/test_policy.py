@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _policy
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._findings import ERROR, WARNING, errors
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import policy as _policy
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings import ERROR, WARNING, errors
 
 from strategies import mx_patterns, policies
 

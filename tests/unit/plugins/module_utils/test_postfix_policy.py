@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _postfix_policy as pp
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import postfix_tables as pp
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.socketmap import socketmap_query
 
 # -- netstrings
 
@@ -225,20 +226,20 @@ def server():
 def test_query_ok_and_notfound(server):
     srv = server(lambda request: pp.netstring(b'OK secure match=mx.example.com') if b'example.com' in request
                  else pp.netstring(b'NOTFOUND '))
-    status, data, seconds = pp.socketmap_query(srv.spec, 'example.com', 2)
+    status, data, seconds = socketmap_query(srv.spec, 'example.com', 2)
     assert (status, data) == ('OK', 'secure match=mx.example.com') and 0 <= seconds < 2
-    assert pp.socketmap_query(srv.spec, 'other.test', 2)[:2] == ('NOTFOUND', '')
+    assert socketmap_query(srv.spec, 'other.test', 2)[:2] == ('NOTFOUND', '')
     assert srv.requests[0] == b'19:postfix example.com,'
 
 
 def test_a_reply_in_pieces(server):
     srv = server(lambda request: pp.netstring(b'OK ' + b'x' * 9000))
-    assert pp.socketmap_query(srv.spec, 'example.com', 2)[1] == 'x' * 9000
+    assert socketmap_query(srv.spec, 'example.com', 2)[1] == 'x' * 9000
 
 
 def test_temp_is_a_reply_too(server):
     srv = server(lambda request: pp.netstring(b'TEMP cache unavailable'))
-    assert pp.socketmap_query(srv.spec, 'example.com', 2)[:2] == ('TEMP', 'cache unavailable')
+    assert socketmap_query(srv.spec, 'example.com', 2)[:2] == ('TEMP', 'cache unavailable')
 
 
 @pytest.mark.parametrize('raw, message', [
@@ -250,7 +251,7 @@ def test_temp_is_a_reply_too(server):
 def test_protocol_violations(server, raw, message):
     srv = server(lambda request: raw)
     with pytest.raises(pp.SocketmapError, match=message):
-        pp.socketmap_query(srv.spec, 'example.com', 2)
+        socketmap_query(srv.spec, 'example.com', 2)
 
 
 def test_nobody_listening():
@@ -259,7 +260,7 @@ def test_nobody_listening():
     port = sock.getsockname()[1]
     sock.close()
     with pytest.raises(pp.SocketmapError, match='cannot connect: Connection refused'):
-        pp.socketmap_query('socketmap:inet:127.0.0.1:%d:postfix' % port, 'example.com', 2)
+        socketmap_query('socketmap:inet:127.0.0.1:%d:postfix' % port, 'example.com', 2)
 
 
 def test_one_deadline_for_a_silent_server():
@@ -269,7 +270,7 @@ def test_one_deadline_for_a_silent_server():
     try:
         started = time.monotonic()
         with pytest.raises(pp.SocketmapError, match='no answer within 0.5 s'):
-            pp.socketmap_query('socketmap:inet:127.0.0.1:%d:postfix' % sock.getsockname()[1], 'example.com', 0.5)
+            socketmap_query('socketmap:inet:127.0.0.1:%d:postfix' % sock.getsockname()[1], 'example.com', 0.5)
         assert time.monotonic() - started < 1.5
     finally:
         sock.close()
@@ -279,5 +280,5 @@ def test_a_slow_reply_is_bounded_by_the_deadline(server):
     srv = server(lambda request: (time.sleep(1.5), b'4:OK x,')[1])
     started = time.monotonic()
     with pytest.raises(pp.SocketmapError, match='no answer within 0.5 s'):
-        pp.socketmap_query(srv.spec, 'example.com', 0.5)
+        socketmap_query(srv.spec, 'example.com', 0.5)
     assert time.monotonic() - started < 1.2

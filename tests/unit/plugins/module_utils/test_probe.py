@@ -18,9 +18,14 @@ import dns.rrset
 import pytest
 import trustme
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _certificates, _probe
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._libraries import Library
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._probe import Deadline, ProbeError
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import certificates as _certificates
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import resolver as _resolver
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import tls
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import https
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import smtp
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.libraries import Library
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.deadline import Deadline, ProbeError
 
 DOMAIN = 'example.test'
 POLICY_HOST = 'mta-sts.example.test'
@@ -57,7 +62,7 @@ def test_deadline_counts_down_and_refuses_when_spent():
         right.close()
 
 
-# -- _Stream and HTTP parsing over a socket pair
+# -- Stream and HTTP parsing over a socket pair
 
 @pytest.fixture
 def pair():
@@ -72,7 +77,7 @@ def stream_of(pair, data, close=True, seconds=2.0):
     right.sendall(data)
     if close:
         right.shutdown(socket.SHUT_WR)
-    return _probe._Stream(left, Deadline(seconds))
+    return tls.Stream(left, Deadline(seconds))
 
 
 def test_read_line_accepts_crlf_and_lf(pair):
@@ -106,7 +111,7 @@ def test_a_drip_cannot_outlast_the_deadline(pair):
     started = time.monotonic()
     try:
         with pytest.raises(ProbeError) as info:
-            _probe._Stream(left, Deadline(0.5)).read_to_close(10 ** 6, 'reading the body')
+            tls.Stream(left, Deadline(0.5)).read_to_close(10 ** 6, 'reading the body')
     finally:
         stop.set()
         thread.join()
@@ -130,9 +135,9 @@ def response(head, body=b''):
 ])
 def test_head_and_body(pair, raw, status, body, too_large):
     stream = stream_of(pair, raw)
-    got_status, dummy, headers = _probe._read_head(stream)
+    got_status, dummy, headers = https._read_head(stream)
     assert got_status == status
-    got_body, got_too_large, dummy = _probe._read_body(stream, headers, _probe.MAX_POLICY_BYTES)
+    got_body, got_too_large, dummy = https._read_body(stream, headers, https.MAX_POLICY_BYTES)
     assert got_too_large is too_large
     if not too_large:
         assert got_body == body
@@ -141,8 +146,8 @@ def test_head_and_body(pair, raw, status, body, too_large):
 def test_a_declared_large_body_is_not_read_at_all(pair):
     # Nothing but the head is sent and the connection stays open: reading would time out.
     stream = stream_of(pair, response('HTTP/1.1 200 OK\nContent-Length: 1048576\n\n'), close=False, seconds=0.3)
-    dummy, dummy, headers = _probe._read_head(stream)
-    assert _probe._read_body(stream, headers, _probe.MAX_POLICY_BYTES) == (None, True, 1048576)
+    dummy, dummy, headers = https._read_head(stream)
+    assert https._read_body(stream, headers, https.MAX_POLICY_BYTES) == (None, True, 1048576)
 
 
 @pytest.mark.parametrize('raw, words', [
@@ -157,13 +162,13 @@ def test_a_declared_large_body_is_not_read_at_all(pair):
 def test_broken_responses_are_errors(pair, raw, words):
     stream = stream_of(pair, raw)
     with pytest.raises(ProbeError) as info:
-        dummy, dummy, headers = _probe._read_head(stream)
-        _probe._read_body(stream, headers, _probe.MAX_POLICY_BYTES)
+        dummy, dummy, headers = https._read_head(stream)
+        https._read_body(stream, headers, https.MAX_POLICY_BYTES)
     assert words in info.value.msg
 
 
 def test_request_is_http11_with_connection_close():
-    request = _probe._request(POLICY_HOST).decode('ascii')
+    request = https._request(POLICY_HOST).decode('ascii')
     assert request.startswith('GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: mta-sts.example.test\r\n')
     assert 'Connection: close\r\n' in request and request.endswith('\r\n\r\n')
 
@@ -173,7 +178,7 @@ def test_request_is_http11_with_connection_close():
 def test_multiline_reply_and_ehlo_keywords(pair):
     stream = stream_of(pair, b'220 mx ESMTP\r\n250-mx hello\r\n250-PIPELINING\r\n250-starttls\r\n250 SIZE 100\r\n')
     left, right = pair
-    assert _probe._smtp_session(stream, 'probe.test') == {'PIPELINING', 'STARTTLS', 'SIZE'}
+    assert smtp._smtp_session(stream, 'probe.test') == {'PIPELINING', 'STARTTLS', 'SIZE'}
     assert right.recv(100) == b'EHLO probe.test\r\n'
 
 
@@ -185,7 +190,7 @@ def test_multiline_reply_and_ehlo_keywords(pair):
 ])
 def test_smtp_dialogue_failures(pair, raw, words):
     with pytest.raises(ProbeError) as info:
-        _probe._smtp_session(stream_of(pair, raw), 'probe.test')
+        smtp._smtp_session(stream_of(pair, raw), 'probe.test')
     assert info.value.kind == 'smtp' and words in info.value.msg
 
 
@@ -200,10 +205,10 @@ def test_peer_certificate_summary_from_a_peer_cert_dict():
     cert = {'notAfter': 'Jan  2 00:00:00 2030 GMT', 'subject': ((('commonName', 'cn.test'),),),
             'subjectAltName': (('DNS', 'a.test'), ('DNS', '*.b.test'))}
     now = ssl.cert_time_to_seconds('Dec 31 00:00:00 2029 GMT')
-    assert _probe.peer_certificate_summary(cert, now=now) == {
+    assert tls.peer_certificate_summary(cert, now=now) == {
         'not_after': '2030-01-02T00:00:00Z', 'days_left': 2, 'names': ['a.test', '*.b.test']}
-    assert _probe.peer_certificate_summary({'subject': ((('commonName', 'cn.test'),),)})['names'] == ['cn.test']
-    assert _probe.peer_certificate_summary({}) == {'not_after': None, 'days_left': None, 'names': []}
+    assert tls.peer_certificate_summary({'subject': ((('commonName', 'cn.test'),),)})['names'] == ['cn.test']
+    assert tls.peer_certificate_summary({}) == {'not_after': None, 'days_left': None, 'names': []}
 
 
 def _der(ca, *names, **kwargs):
@@ -215,11 +220,11 @@ def test_der_certificate_summary(ca):
     der = _der(ca, 'mx.example.test', '127.0.0.5',
                not_after=datetime.datetime(2031, 5, 6, tzinfo=datetime.timezone.utc))
     now = ssl.cert_time_to_seconds('May  1 00:00:00 2031 GMT')
-    assert _probe.der_certificate_summary(der, now=now) == {
+    assert tls.der_certificate_summary(der, now=now) == {
         'not_after': '2031-05-06T00:00:00Z', 'days_left': 5, 'names': ['mx.example.test', '127.0.0.5']}
     empty = {'not_after': None, 'days_left': None, 'names': []}
-    assert _probe.der_certificate_summary(b'not a certificate') == empty
-    assert _probe.der_certificate_summary(b'') == empty
+    assert tls.der_certificate_summary(b'not a certificate') == empty
+    assert tls.der_certificate_summary(b'') == empty
 
 
 def _hide_cryptography(monkeypatch):
@@ -231,10 +236,10 @@ def test_the_cpython_fallback_decodes_like_cryptography(ca, monkeypatch):
     """Without cryptography the fallback must give the same summary (and must still exist)."""
     der = _der(ca, 'mx.example.test', '*.mx.example.test', '127.0.0.5')
     now = 1900000000
-    with_cryptography = _probe.der_certificate_summary(der, now=now)
+    with_cryptography = tls.der_certificate_summary(der, now=now)
     _hide_cryptography(monkeypatch)
-    assert _probe.der_certificate_summary(der, now=now) == with_cryptography
-    assert _probe.der_certificate_summary(b'not a certificate', now=now)['names'] == []
+    assert tls.der_certificate_summary(der, now=now) == with_cryptography
+    assert tls.der_certificate_summary(b'not a certificate', now=now)['names'] == []
 
 
 def _der_without_alt_names(common_name):
@@ -253,13 +258,13 @@ def test_a_certificate_without_alt_names_is_named_by_its_common_name(monkeypatch
     der = _der_without_alt_names('cn.example.test')
     now = ssl.cert_time_to_seconds('Jan  1 00:00:00 2030 GMT')
     expected = {'not_after': '2030-01-03T00:00:00Z', 'days_left': 2, 'names': ['cn.example.test']}
-    assert _probe.der_certificate_summary(der, now=now) == expected
+    assert tls.der_certificate_summary(der, now=now) == expected
     _hide_cryptography(monkeypatch)
-    assert _probe.der_certificate_summary(der, now=now) == expected
+    assert tls.der_certificate_summary(der, now=now) == expected
 
 
 def test_the_private_cpython_decoder_still_exists():
-    """The day CPython drops ssl._ssl._test_decode_cert, _probe._decode_with_cpython must change."""
+    """The day CPython drops ssl._ssl._test_decode_cert, tls._decode_with_cpython must change."""
     assert callable(ssl._ssl._test_decode_cert)  # pylint: disable=protected-access
 
 
@@ -273,14 +278,14 @@ class FakeVerifyError(Exception):
 @pytest.mark.parametrize('code, kind', [(62, 'name'), (10, 'expired'), (9, 'not_yet_valid'), (20, 'untrusted'),
                                         (19, 'untrusted'), (18, 'untrusted'), (23, 'other')])
 def test_describe_verify_error(code, kind):
-    got_kind, sentence = _probe.describe_verify_error(FakeVerifyError(code, 'openssl says'), 'mx.test')
+    got_kind, sentence = tls.describe_verify_error(FakeVerifyError(code, 'openssl says'), 'mx.test')
     assert got_kind == kind
     assert ('openssl says' in sentence) is (kind in ('untrusted', 'other'))
     assert ('mx.test' in sentence) is (kind == 'name')
 
 
 def test_tls_context_wants_tls12_and_checks_names():
-    context = _probe.tls_context()
+    context = tls.tls_context()
     assert context.minimum_version == ssl.TLSVersion.TLSv1_2
     assert context.check_hostname and context.verify_mode == ssl.CERT_REQUIRED
 
@@ -333,7 +338,7 @@ def server_context(ca, *names, **kwargs):
 
 
 def client_context(ca):
-    context = _probe.tls_context()
+    context = tls.tls_context()
     ca.configure_trust(context)
     return context
 
@@ -368,7 +373,7 @@ def test_fetch_policy(ca, serve):
     raw = response('HTTP/1.1 200 OK\nContent-Type: text/plain; charset=utf-8\nContent-Length: %d\n\n' % len(POLICY),
                    POLICY)
     port = serve(https_handler(server_context(ca, POLICY_HOST), raw))
-    got = _probe.fetch_policy(DOMAIN, '127.0.0.1', client_context(ca), 2, port=port)
+    got = https.fetch_policy(DOMAIN, '127.0.0.1', client_context(ca), 2, port=port)
     assert got['status'] == 200 and got['body'] == POLICY and not got['too_large']
     assert got['content_type'] == 'text/plain; charset=utf-8'
     assert got['tls_version'] in ('TLSv1.2', 'TLSv1.3') and got['cert_days_left'] > 14
@@ -377,7 +382,7 @@ def test_fetch_policy(ca, serve):
 def test_fetch_policy_never_follows_a_redirect(ca, serve):
     raw = response('HTTP/1.1 301 Moved\nLocation: https://elsewhere.test/p\nContent-Length: 4\n\n', b'gone')
     port = serve(https_handler(server_context(ca, POLICY_HOST), raw))
-    got = _probe.fetch_policy(DOMAIN, '127.0.0.1', client_context(ca), 2, port=port)
+    got = https.fetch_policy(DOMAIN, '127.0.0.1', client_context(ca), 2, port=port)
     assert (got['status'], got['location'], got['body']) == (301, 'https://elsewhere.test/p', None)
 
 
@@ -389,7 +394,7 @@ def test_fetch_policy_checks_the_certificate(ca, serve, names, trusted, problem)
     issuer = ca if trusted else trustme.CA()
     port = serve(https_handler(server_context(issuer, *names), b''))
     with pytest.raises(ProbeError) as info:
-        _probe.fetch_policy(DOMAIN, '127.0.0.1', client_context(ca), 2, port=port)
+        https.fetch_policy(DOMAIN, '127.0.0.1', client_context(ca), 2, port=port)
     assert info.value.kind == 'certificate' and info.value.cert_problem == problem
 
 
@@ -398,7 +403,7 @@ def test_fetch_policy_one_deadline_against_a_drip(ca, serve):
     port = serve(https_handler(server_context(ca, POLICY_HOST), raw, drip=POLICY))
     started = time.monotonic()
     with pytest.raises(ProbeError) as info:
-        _probe.fetch_policy(DOMAIN, '127.0.0.1', client_context(ca), 0.8, port=port)
+        https.fetch_policy(DOMAIN, '127.0.0.1', client_context(ca), 0.8, port=port)
     assert info.value.kind == 'timeout'
     assert time.monotonic() - started < 1.3
 
@@ -407,7 +412,7 @@ def test_fetch_policy_one_deadline_against_silence(serve):
     port = serve(lambda conn, stop: stop.wait(5))
     started = time.monotonic()
     with pytest.raises(ProbeError) as info:
-        _probe.fetch_policy(DOMAIN, '127.0.0.1', _probe.tls_context(), 0.5, port=port)
+        https.fetch_policy(DOMAIN, '127.0.0.1', tls.tls_context(), 0.5, port=port)
     assert info.value.kind == 'timeout' and 'TLS handshake' in info.value.msg
     assert time.monotonic() - started < 1.0
 
@@ -418,7 +423,7 @@ def test_fetch_policy_connection_refused():
     port = sock.getsockname()[1]
     sock.close()
     with pytest.raises(ProbeError) as info:
-        _probe.fetch_policy(DOMAIN, '127.0.0.1', _probe.tls_context(), 1, port=port)
+        https.fetch_policy(DOMAIN, '127.0.0.1', tls.tls_context(), 1, port=port)
     assert info.value.kind == 'connect'
 
 
@@ -443,20 +448,20 @@ def smtp_handler(context=None, greeting=b'220 mx.example.test ESMTP\r\n'):
 
 def test_probe_smtp_good(ca, serve):
     port = serve(smtp_handler(server_context(ca, 'mx.example.test')))
-    got = _probe.probe_smtp('mx.example.test', '127.0.0.1', client_context(ca), 2, port=port, ehlo_name='p.test')
+    got = smtp.probe_smtp('mx.example.test', '127.0.0.1', client_context(ca), 2, port=port, ehlo_name='p.test')
     assert got['error'] is None and got['starttls'] is True
     assert got['tls_version'] in ('TLSv1.2', 'TLSv1.3') and got['cert_names'] == ['mx.example.test']
 
 
 def test_probe_smtp_without_starttls(serve):
     port = serve(smtp_handler())
-    got = _probe.probe_smtp('mx.example.test', '127.0.0.1', _probe.tls_context(), 2, port=port)
+    got = smtp.probe_smtp('mx.example.test', '127.0.0.1', tls.tls_context(), 2, port=port)
     assert got['starttls'] is False and got['error'] is None and got['tls_version'] is None
 
 
 def test_probe_smtp_wrong_name_is_described(ca, serve):
     port = serve(smtp_handler(server_context(ca, 'other.example.test')))
-    got = _probe.probe_smtp('mx.example.test', '127.0.0.1', client_context(ca), 2, port=port)
+    got = smtp.probe_smtp('mx.example.test', '127.0.0.1', client_context(ca), 2, port=port)
     assert got['starttls'] is True and got['error_kind'] == 'certificate' and got['cert_problem'] == 'name'
     assert got['cert_names'] == ['other.example.test'] and got['cert_not_after']
 
@@ -466,14 +471,14 @@ def test_probe_smtp_expired(ca, serve):
     context = server_context(ca, 'mx.example.test', not_before=now - datetime.timedelta(days=9),
                              not_after=now - datetime.timedelta(days=2))
     port = serve(smtp_handler(context))
-    got = _probe.probe_smtp('mx.example.test', '127.0.0.1', client_context(ca), 2, port=port)
+    got = smtp.probe_smtp('mx.example.test', '127.0.0.1', client_context(ca), 2, port=port)
     assert got['cert_problem'] == 'expired' and got['cert_days_left'] < 0
 
 
 def test_probe_smtp_slow_greeting_hits_the_deadline(serve):
     port = serve(lambda conn, stop: stop.wait(5))
     started = time.monotonic()
-    got = _probe.probe_smtp('mx.example.test', '127.0.0.1', _probe.tls_context(), 0.4, port=port)
+    got = smtp.probe_smtp('mx.example.test', '127.0.0.1', tls.tls_context(), 0.4, port=port)
     assert got['error_kind'] == 'timeout' and '220 greeting' in got['error'] and got['starttls'] is None
     assert time.monotonic() - started < 0.9
 
@@ -515,10 +520,10 @@ def rrset(name, rdtype, *texts):
 def test_resolve_failures(error, expected):
     resolver = FakeResolver({'x.test.': error})
     if expected == []:
-        assert _probe.resolve(resolver, 'x.test.', 'TXT') == []
+        assert _resolver.resolve(resolver, 'x.test.', 'TXT') == []
     else:
         with pytest.raises(ProbeError) as info:
-            _probe.resolve(resolver, 'x.test.', 'TXT')
+            _resolver.resolve(resolver, 'x.test.', 'TXT')
         assert info.value.kind == 'dns' and expected in info.value.msg
 
 
@@ -530,22 +535,22 @@ def test_resolve_follows_a_cname_out_of_zone():
         '_mta-sts.a.test.': FakeAnswer(None, first),
         '_mta-sts.b.test.': FakeAnswer(rrset('_mta-sts.b.test.', 'TXT', '"v=STSv1; " "id=1;"')),
     })
-    assert _probe.lookup_txt(resolver, '_mta-sts.a.test.') == [[b'v=STSv1; ', b'id=1;']]
+    assert _resolver.lookup_txt(resolver, '_mta-sts.a.test.') == [[b'v=STSv1; ', b'id=1;']]
     assert [name for name, dummy in resolver.asked] == ['_mta-sts.a.test.', '_mta-sts.b.test.']
 
 
 def test_resolve_no_data_is_empty():
     query = dns.message.make_query('a.test.', 'MX')
     resolver = FakeResolver({'a.test.': FakeAnswer(None, dns.message.make_response(query))})
-    assert _probe.lookup_mx(resolver, 'a.test.') == []
+    assert _resolver.lookup_mx(resolver, 'a.test.') == []
 
 
 def test_lookup_mx_sorted_and_null_mx():
     resolver = FakeResolver({'a.test.': FakeAnswer(rrset('a.test.', 'MX', '20 mx2.a.test.', '10 mx1.a.test.', '0 .'))})
-    assert _probe.lookup_mx(resolver, 'a.test.') == [(0, ''), (10, 'mx1.a.test'), (20, 'mx2.a.test')]
+    assert _resolver.lookup_mx(resolver, 'a.test.') == [(0, ''), (10, 'mx1.a.test'), (20, 'mx2.a.test')]
 
 
 def test_make_resolver_asks_the_given_servers_only():
-    resolver = _probe.make_resolver(['127.0.53.1'], 5353, 2.5)
+    resolver = _resolver.make_resolver(['127.0.53.1'], 5353, 2.5)
     assert resolver.nameservers == ['127.0.53.1'] and resolver.port == 5353
     assert resolver.lifetime == 2.5 and resolver.cache is None

@@ -5,8 +5,8 @@
 
 import pytest
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _record_changes
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._record_info_module import option_problems
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import record_changes as _record_changes
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.mta_sts_record_info import option_problems
 
 STS = '_mta-sts.example.com'
 TLS = '_smtp._tls.example.com'

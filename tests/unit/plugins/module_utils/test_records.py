@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _records
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._findings import ERROR, WARNING
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import records as _records
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings import ERROR, WARNING
 
 from strategies import domains, sts_ids
 

@@ -15,8 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _report, _report_module
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._findings import ERROR, WARNING
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import report_parse
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import report_decode
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import report_summary
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import tlsrpt_report_info as _report_module
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings import ERROR, WARNING
 
 import report_samples as samples
 from report_samples import dumps, gz, report
@@ -25,7 +29,7 @@ MIB = 1024 * 1024
 
 
 def one(data, source='test', hint=None, **kwargs):
-    results = _report.parse_bytes(data, source, hint, **kwargs)
+    results = report_parse.parse_bytes(data, source, hint, **kwargs)
     assert len(results) == 1
     return results[0]
 
@@ -62,7 +66,7 @@ def make_report(policies, organization='Sender Inc.', report_id='r1', start='202
 
 def summary_of(*values):
     reports = [accepted(value) for value in values]
-    return _report.summarize(_report.deduplicate(reports)[0])
+    return report_summary.summarize(report_summary.deduplicate(reports)[0])
 
 
 # ---------------------------------------------------------------- the samples
@@ -108,7 +112,7 @@ def test_rfc8460_example_normalized_exactly():
 
 
 def test_google_article_report_takes_the_domain_from_the_file_name():
-    hint = _report.domain_from_filename('/srv/tlsrpt/' + samples.GOOGLE_NO_POLICY_NAME)
+    hint = report_parse.domain_from_filename('/srv/tlsrpt/' + samples.GOOGLE_NO_POLICY_NAME)
     assert hint == 'example.org'
     result = one(dumps(samples.GOOGLE_NO_POLICY), hint=hint)
     assert rules(result) == ['report-id']
@@ -122,7 +126,7 @@ def test_google_article_report_takes_the_domain_from_the_file_name():
 def test_google_article_report_without_any_hint_counts_under_unknown():
     result = one(dumps(samples.GOOGLE_NO_POLICY))
     assert 'policy-domain' in rules(result, WARNING)
-    assert list(_report.summarize([result['report']])) == [_report.UNKNOWN_DOMAIN]
+    assert list(report_summary.summarize([result['report']])) == [report_parse.UNKNOWN_DOMAIN]
 
 
 def test_google_sts_report_from_gzip():
@@ -162,7 +166,7 @@ def test_email_wrapped_report(gzipped, media_type):
 
 
 def test_email_subject_names_a_missing_policy_domain():
-    message = samples.email_report(samples.GOOGLE_NO_POLICY, 'report.json', domain='example.net', gzipped=False)
+    message = samples.email_report(samples.GOOGLE_NO_POLICY, 'report_parse.json', domain='example.net', gzipped=False)
     result = one(message)
     assert result['report']['policies'][0]['policy_domain'] == 'example.net'
 
@@ -175,7 +179,7 @@ def test_email_with_two_reports_names_each_attachment():
         part = MIMEApplication(gz(value), 'tlsrpt+gzip')
         part.add_header('Content-Disposition', 'attachment', filename='r%d.json.gz' % number)
         message.attach(part)
-    results = _report.parse_bytes(message.as_bytes(), 'two.eml')
+    results = report_parse.parse_bytes(message.as_bytes(), 'two.eml')
     assert [r['source'] for r in results] == ['two.eml#r0.json.gz', 'two.eml#r1.json.gz']
     assert all(r['report'] is not None for r in results)
 
@@ -201,7 +205,7 @@ def test_broken_inputs_are_rejected_with_a_reason(data, rule):
     result = one(data, source='broken')
     assert result['report'] is None
     assert rule in rules(result, ERROR)
-    rejected = _report.rejection(result)
+    rejected = report_parse.rejection(result)
     assert rejected['source'] == 'broken' and rejected['reason']
 
 
@@ -384,8 +388,8 @@ def test_sts_policy_without_domain_takes_the_hint_with_a_warning():
     (' 2016-04-01T00:00:00Z ', '2016-04-01T00:00:00Z', True),
 ])
 def test_datetimes(value, expected, zoned):
-    moment, has_zone = _report.parse_datetime(value)
-    assert _report.format_datetime(moment) == expected
+    moment, has_zone = report_parse.parse_datetime(value)
+    assert report_parse.format_datetime(moment) == expected
     assert has_zone == zoned
 
 
@@ -395,7 +399,7 @@ def test_datetimes(value, expected, zoned):
 ])
 def test_bad_datetimes(value):
     with pytest.raises((ValueError, OverflowError)):
-        _report.parse_datetime(value)
+        report_parse.parse_datetime(value)
 
 
 def test_a_datetime_before_year_one_after_the_zone_is_a_finding_not_a_crash():
@@ -414,19 +418,19 @@ def test_a_datetime_before_year_one_after_the_zone_is_a_finding_not_a_crash():
     (None, None),
 ])
 def test_policy_mode(lines, mode):
-    assert _report.policy_mode(lines) == mode
+    assert report_parse.policy_mode(lines) == mode
 
 
 @pytest.mark.parametrize('name, domain', [
     ('google.com!example.com!1556150400!1556236799!001.json.gz', 'example.com'),
     ('/a/b/microsoft.com!Example.ORG!1!2.json', 'example.org'),
-    ('report.json', None),
+    ('report_parse.json', None),
     ('a!b!c.json', None),
     ('', None),
     (None, None),
 ])
 def test_domain_from_filename(name, domain):
-    assert _report.domain_from_filename(name) == domain
+    assert report_parse.domain_from_filename(name) == domain
 
 
 @pytest.mark.parametrize('subject, domain', [
@@ -436,21 +440,21 @@ def test_domain_from_filename(name, domain):
     (None, None),
 ])
 def test_domain_from_subject(subject, domain):
-    assert _report.domain_from_subject(subject) == domain
+    assert report_parse.domain_from_subject(subject) == domain
 
 
 # ---------------------------------------------------------------- bounded input
 
 def test_gunzip_handles_members_and_trailing_zeros():
     data = gzip.compress(b'{"a":') + gzip.compress(b'1}') + b'\0' * 16
-    assert _report.gunzip(data) == b'{"a":1}'
+    assert report_decode.gunzip(data) == b'{"a":1}'
 
 
 def test_gunzip_limit_is_exact():
     data = gzip.compress(b'x' * 1000)
-    assert len(_report.gunzip(data, 1000)) == 1000
-    with pytest.raises(_report.ReportError) as info:
-        _report.gunzip(data, 999)
+    assert len(report_decode.gunzip(data, 1000)) == 1000
+    with pytest.raises(report_decode.ReportError) as info:
+        report_decode.gunzip(data, 999)
     assert info.value.rule == 'size'
 
 
@@ -474,7 +478,7 @@ def _measure(function):
         tracemalloc.stop()
 
 
-@pytest.mark.parametrize('limit', [_report.MAX_UNCOMPRESSED_SIZE, MIB])
+@pytest.mark.parametrize('limit', [report_decode.MAX_UNCOMPRESSED_SIZE, MIB])
 def test_one_gib_gzip_bomb_is_refused_quickly_with_bounded_memory(limit):
     bomb = samples.gzip_bomb(1 << 30)
     assert len(bomb) < 2 * MIB
@@ -525,9 +529,9 @@ def test_the_same_report_twice_is_counted_once():
     first = accepted(samples.GOOGLE_STS)
     again = accepted(samples.GOOGLE_STS)
     other_sender = accepted(report(samples.GOOGLE_STS, organization_name='Other Org'))
-    unique, dropped = _report.deduplicate([first, again, other_sender])
+    unique, dropped = report_summary.deduplicate([first, again, other_sender])
     assert dropped == 1 and len(unique) == 2
-    summary = _report.summarize(unique)
+    summary = report_summary.summarize(unique)
     assert summary['example.com']['total_successful_session_count'] == 2 * 1289
     assert summary['example.com']['report_count'] == 2
 
@@ -537,9 +541,9 @@ def test_empty_report_ids_are_told_apart_by_content():
     day1_again = accepted(samples.GOOGLE_NO_POLICY, hint='example.org')
     next_day = {'start-datetime': '2019-04-13T00:00:00Z', 'end-datetime': '2019-04-13T23:59:59Z'}
     day2 = accepted(report(samples.GOOGLE_NO_POLICY, date_range=next_day), hint='example.org')
-    unique, dropped = _report.deduplicate([day1, day1_again, day2])
+    unique, dropped = report_summary.deduplicate([day1, day1_again, day2])
     assert dropped == 1 and len(unique) == 2
-    assert all('_content_key' not in _report.public_report(item) for item in unique)
+    assert all('_content_key' not in report_summary.public_report(item) for item in unique)
 
 
 def test_sample_summary():
@@ -627,12 +631,12 @@ def test_one_failing_day_among_clean_ones_blocks():
 
 def test_filters():
     reports = [accepted(value) for value in (samples.RFC8460, samples.GOOGLE_STS, samples.MAILED)]
-    kept, other, before = _report.filter_reports(reports, ['example.com'], None)
+    kept, other, before = report_summary.filter_reports(reports, ['example.com'], None)
     assert (len(kept), other, before) == (2, 1, 0)
-    kept, other, before = _report.filter_reports(reports, None, '2026-05-02T00:00:00Z')
+    kept, other, before = report_summary.filter_reports(reports, None, '2026-05-02T00:00:00Z')
     assert (len(kept), other, before) == (1, 0, 2)
     two_domains = accepted(make_report([sts_policy('a.example'), sts_policy('b.example')]))
-    kept, other, before = _report.filter_reports([two_domains], ['b.example'], None)
+    kept, other, before = report_summary.filter_reports([two_domains], ['b.example'], None)
     assert [p['policy_domain'] for p in kept[0]['policies']] == ['b.example']
     assert len(two_domains['policies']) == 2
 
@@ -704,11 +708,11 @@ def test_read_bounded(tmp_path):
     small = tmp_path / 'small.json'
     small.write_bytes(b'{}')
     assert _report_module.read_bounded(str(small), 2) == b'{}'
-    with pytest.raises(_report.ReportError, match='more than max_size'):
+    with pytest.raises(report_decode.ReportError, match='more than max_size'):
         _report_module.read_bounded(str(small), 1)
     fifo = tmp_path / 'fifo.json'
     os.mkfifo(str(fifo))
-    with pytest.raises(_report.ReportError, match='not a regular file'):
+    with pytest.raises(report_decode.ReportError, match='not a regular file'):
         _report_module.read_bounded(str(fifo), 100)
 
 
@@ -721,13 +725,13 @@ def test_mbox_messages_stream_and_bounds(tmp_path):
     messages = list(_report_module.mbox_messages(str(path), 4096))
     assert [source for source, dummy in messages] == ['%s#%d' % (path, n) for n in (1, 2, 3, 4)]
     assert messages[1][1] == quoted
-    assert isinstance(messages[2][1], _report.ReportError)
+    assert isinstance(messages[2][1], report_decode.ReportError)
     assert one(messages[0][1])['report']['organization_name'] == 'Google Inc.'
 
     no_newline = tmp_path / 'long'
     no_newline.write_bytes(b'From x\n' + b'z' * 100000)
     messages = list(_report_module.mbox_messages(str(no_newline), 1000))
-    assert len(messages) == 1 and isinstance(messages[0][1], _report.ReportError)
+    assert len(messages) == 1 and isinstance(messages[0][1], report_decode.ReportError)
 
     not_mbox = tmp_path / 'plain'
     not_mbox.write_bytes(b'hello\nFrom x\n')
@@ -748,7 +752,7 @@ def test_maildir_files(tmp_path):
 
 
 def test_evaluate_counts_what_was_left_out():
-    outcomes = [_report.parse_json(dumps(value), name) for name, value in (
+    outcomes = [report_parse.parse_json(dumps(value), name) for name, value in (
         ('rfc', samples.RFC8460), ('g', samples.GOOGLE_STS), ('g2', samples.GOOGLE_STS), ('old', samples.GOOGLE_NO_POLICY))]
     outcomes.append(one(b'nonsense', source='bad'))
     result = _report_module.evaluate(outcomes, ['EXAMPLE.com.'], '2017-01-01T00:00:00Z', return_reports=True)
@@ -784,11 +788,11 @@ def _check_outcome(result):
     assert set(result) == {'source', 'report', 'findings'}
     if result['report'] is None:
         assert any(f.severity == ERROR for f in result['findings'])
-        assert _report.rejection(result)['reason']
+        assert report_parse.rejection(result)['reason']
     else:
         assert all(f.severity == WARNING for f in result['findings'])
-        json.dumps(_report.public_report(result['report']))
-        summary = _report.summarize([result['report']])
+        json.dumps(report_summary.public_report(result['report']))
+        summary = report_summary.summarize([result['report']])
         for entry in summary.values():
             assert entry['total_successful_session_count'] >= 0
             assert isinstance(entry['ready_for_enforce'], bool)
@@ -797,7 +801,7 @@ def _check_outcome(result):
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=2000))
 def test_arbitrary_bytes_never_crash(data):
-    for result in _report.parse_bytes(data, 'fuzz', max_uncompressed=64 * 1024):
+    for result in report_parse.parse_bytes(data, 'fuzz', max_uncompressed=64 * 1024):
         _check_outcome(result)
 
 
@@ -807,7 +811,7 @@ def test_arbitrary_bytes_behind_a_gzip_magic_or_an_email_never_crash(data):
     for prefix in (b'\x1f\x8b', b'\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03', b'Content-Type: multipart/report; '
                    b'boundary=b\r\n\r\n--b\r\nContent-Type: application/tlsrpt+gzip\r\n'
                    b'Content-Transfer-Encoding: base64\r\n\r\n'):
-        for result in _report.parse_bytes(prefix + data, 'fuzz', max_uncompressed=64 * 1024):
+        for result in report_parse.parse_bytes(prefix + data, 'fuzz', max_uncompressed=64 * 1024):
             _check_outcome(result)
 
 
@@ -849,7 +853,7 @@ def test_datetime_with_any_offset_round_trips_to_utc(moment, offset_minutes):
     if text is None:
         return
     text = '%s%s%02d:%02d' % (text, sign, abs(offset_minutes) // 60, abs(offset_minutes) % 60)
-    parsed, zoned = _report.parse_datetime(text)
+    parsed, zoned = report_parse.parse_datetime(text)
     assert zoned and parsed == moment
 
 
@@ -858,7 +862,7 @@ def test_datetime_with_any_offset_round_trips_to_utc(moment, offset_minutes):
                           st.sampled_from(['sts', 'tlsa', 'no-policy-found']),
                           st.sampled_from(['testing', 'enforce']),
                           st.integers(min_value=0, max_value=1000),
-                          st.lists(st.tuples(st.sampled_from(_report.BLOCKING_FAILURES + _report.DANE_FAILURES),
+                          st.lists(st.tuples(st.sampled_from(report_parse.BLOCKING_FAILURES + report_parse.DANE_FAILURES),
                                              st.integers(min_value=0, max_value=50)), max_size=3)),
                 min_size=1, max_size=6))
 def test_summary_totals_add_up(entries):
@@ -867,7 +871,7 @@ def test_summary_totals_add_up(entries):
         failed = sum(count for dummy, count in details)
         reports.append(accepted(make_report([sts_policy(domain, mode, ok, failed, details, kind)],
                                             report_id=str(number))))
-    summary = _report.summarize(reports)
+    summary = report_summary.summarize(reports)
     for domain, entry in summary.items():
         mine = [e for e in entries if e[0] == domain]
         assert entry['total_successful_session_count'] == sum(e[3] for e in mine)

@@ -9,7 +9,12 @@ import os
 import pytest
 
 import report_samples as samples
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _domains, _report, _rollout
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import domains as _domains
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import report_parse
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import report_summary
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import rollout as _rollout
 
 TODAY = datetime.date(2026, 12, 1)
 DEFAULTS = {'mode': 'testing', 'mx': ['mx1.example.test'], 'max_age': 86400, 'tlsrpt_rua': ['mailto:tlsrpt@example.test'],
@@ -22,8 +27,8 @@ def days_of(tmp_path, domain='example.test', days=14, **kwargs):
     reports = []
     for name in sorted(os.listdir(folder)):
         with open(os.path.join(folder, name), 'rb') as handle:
-            reports.extend(outcome['report'] for outcome in _report.parse_bytes(handle.read(), source=name))
-    return _report.summarize(reports)[domain]['days']
+            reports.extend(outcome['report'] for outcome in report_parse.parse_bytes(handle.read(), source=name))
+    return report_summary.summarize(reports)[domain]['days']
 
 
 def decide(days, served='testing', preflight=None, min_days=14, min_sessions=100):

@@ -10,8 +10,13 @@ import time
 import pytest
 import yaml
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils import _verify, _verify_module
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._probe import ProbeError
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify import evaluate as verify_evaluate
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify import gather as verify_gather
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify import options as verify_options
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify import run as verify_run
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import mta_sts_verify as _verify_module
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.deadline import ProbeError
 from ansible_collections.mailsec.mta_sts.plugins.modules import mta_sts_verify
 
 DOMAIN = 'example.test'
@@ -42,7 +47,7 @@ def good():
 
 
 def evaluate(observations, **options):
-    return _verify.evaluate(DOMAIN, observations, options)
+    return verify_evaluate.evaluate(DOMAIN, observations, options)
 
 
 def bad(result):
@@ -212,8 +217,8 @@ def test_expect_against_a_missing_policy():
 ])
 def test_fails_and_summary(observations, fail_on, fails):
     result = evaluate(observations)
-    assert _verify.fails(result, fail_on) is fails
-    text = _verify.summary(result, fail_on)
+    assert verify_evaluate.fails(result, fail_on) is fails
+    text = verify_evaluate.summary(result, fail_on)
     if fails:
         assert text.startswith('example.test fails MTA-STS verification') and ': ' in text
     else:
@@ -237,7 +242,7 @@ def test_evaluate_is_pure():
     (['example.test'], {'expect': {'id': 'a-b', 'mx': ['*.'], 'max_age': -1, 'rua': ['ftp://x.test']}}, ['expect']),
 ])
 def test_validate(domains, options, bad_options):
-    problems = _verify.option_problems(domains, options)
+    problems = verify_options.option_problems(domains, options)
     assert sorted(set(option for option, dummy in problems)) == bad_options
     for option, message in problems:
         assert option.split('_')[0] in message
@@ -308,7 +313,7 @@ class FakeProbes(object):
 def test_mx_hosts_are_probed_concurrently():
     probes = FakeProbes(mx_count=5, delay=0.3)
     started = time.monotonic()
-    result = _verify.verify_domain(DOMAIN, {}, probes=probes)
+    result = verify_run.verify_domain(DOMAIN, {}, probes=probes)
     elapsed = time.monotonic() - started
     assert result['passed'], result['checks']
     assert len(result['mx_hosts']) == 5 and probes.peak == 5
@@ -318,7 +323,7 @@ def test_mx_hosts_are_probed_concurrently():
 def test_many_domains_keep_order_and_bound_connections():
     probes = FakeProbes(mx_count=3, delay=0.05)
     domains = ['d%d.example.test' % index for index in range(12)]
-    results = _verify.verify_domains(domains, {}, workers=4, probe_workers=5, probes=probes)
+    results = verify_run.verify_domains(domains, {}, workers=4, probe_workers=5, probes=probes)
     assert [result['domain'] for result in results] == domains
     assert all(result['passed'] for result in results)
     assert probes.peak <= 5
@@ -326,10 +331,10 @@ def test_many_domains_keep_order_and_bound_connections():
 
 def test_only_what_the_checks_need_is_looked_up():
     probes = FakeProbes(mx_count=1, delay=0)
-    _verify.verify_domain(DOMAIN, {'checks': ['tlsrpt']}, probes=probes)
+    verify_run.verify_domain(DOMAIN, {'checks': ['tlsrpt']}, probes=probes)
     assert probes.calls == [('txt', '_smtp._tls.example.test')]
     probes = FakeProbes(mx_count=1, delay=0)
-    result = _verify.verify_domain(DOMAIN, {'checks': ['mx']}, probes=probes)
+    result = verify_run.verify_domain(DOMAIN, {'checks': ['mx']}, probes=probes)
     assert set(kind for kind, dummy in probes.calls) == {'mx', 'addresses'} and probes.peak == 0
     assert [entry['name'] for entry in result['checks']] == ['mx', 'mx_match']
 
@@ -344,7 +349,7 @@ def test_the_policy_is_fetched_from_every_address_and_one_refusing_fails():
                 raise ProbeError('connect', 'refused')
             return FakeProbes.fetch_policy(self, domain, address, context, timeout, port)
 
-    result = _verify.verify_domain(DOMAIN, {'checks': ['policy']}, probes=TwoAddresses())
+    result = verify_run.verify_domain(DOMAIN, {'checks': ['policy']}, probes=TwoAddresses())
     assert not result['passed']
     assert [(entry['address'], entry['served']) for entry in result['policy_addresses']] == [
         ('192.0.2.1', False), ('192.0.2.2', True)]
@@ -421,7 +426,7 @@ def test_every_address_is_fetched_side_by_side_within_one_deadline():
             return FakeProbes.fetch_policy(self, domain, address, context, timeout, port)
 
     started = time.monotonic()
-    result = _verify.verify_domain(DOMAIN, {'checks': ['policy']}, probes=SlowAddresses())
+    result = verify_run.verify_domain(DOMAIN, {'checks': ['policy']}, probes=SlowAddresses())
     assert time.monotonic() - started < 1.0
     assert result['passed'] and len(result['policy_addresses']) == 5
 
@@ -494,12 +499,12 @@ def test_preflight_an_mx_set_that_cannot_be_resolved_is_an_error_in_every_mode(m
 
 
 def test_preflight_candidate_is_validated_before_any_io():
-    problems = _verify.option_problems(['example.test'], {'policy': {'mode': 'enforce', 'mx': ['*.'], 'max_age': -1}})
+    problems = verify_options.option_problems(['example.test'], {'policy': {'mode': 'enforce', 'mx': ['*.'], 'max_age': -1}})
     assert sorted(set(option for option, dummy in problems)) == ['policy']
     assert any('policy.mx entry' in message for dummy, message in problems)
     assert any('policy.max_age must be an integer' in message for dummy, message in problems)
 
 
 def test_preflight_needs_no_tlsrpt_lookup():
-    needs = _verify._needs(_verify.settings(policy=CANDIDATE, checks=['mx', 'starttls']))
+    needs = verify_gather._needs(verify_options.settings(policy=CANDIDATE, checks=['mx', 'starttls']))
     assert needs == {'record': False, 'tlsrpt': False, 'policy': False, 'mx': True, 'starttls': True}

@@ -1,0 +1,380 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The RFC 2136 client: TXT RRsets read over TCP from the primary, one guarded UPDATE per zone sent.
+
+``TxtUpdater.read_txt(name)`` reads the TXT RRset at a name; ``TxtUpdater.apply()`` sends the
+UPDATE built by ``_core.txt_update`` and translates every failure into a ``DNSError`` whose message
+says what happened and what to do (``_core.dns_messages``). No message ever contains the TSIG secret.
+
+This module is private to the mailsec.mta_sts collection; its interface may change without notice.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import select
+import socket
+import struct
+import time
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.libraries import Library
+
+try:
+    import dns.exception
+    import dns.flags
+    import dns.message
+    import dns.name
+    import dns.query
+    import dns.rcode
+    import dns.rdataclass
+    import dns.rdatatype
+    import dns.rdtypes.ANY.TXT
+    import dns.tsig
+    import dns.update
+except ImportError:
+    DNSPYTHON = Library.missing('dnspython')
+else:
+    DNSPYTHON = Library('dnspython')
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.dns_messages import refused_update_reason, tsig_failure_message
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.txt_update import (
+    DEFAULT_PORT, DEFAULT_TIMEOUT, DEFAULT_TSIG_ALGORITHM, TxtChange, algorithm_text, build_updates, dns_name,
+    make_key, plan_change,
+)
+
+# Why an UPDATE's prerequisite failed (RFC 2136 2.4): someone changed the name after we read it.
+_PREREQUISITE_RCODES = ('YXDOMAIN', 'NXDOMAIN', 'YXRRSET', 'NXRRSET')
+
+
+class DNSError(Exception):
+    """A DNS operation failed; ``msg`` says why and what to do, ``cause`` is a short code for it."""
+
+    def __init__(self, msg, cause='error'):
+        super(DNSError, self).__init__(msg)
+        self.msg = msg
+        self.cause = cause
+
+
+class ConcurrentChange(DNSError):
+    """An UPDATE prerequisite failed: the records changed between read and write; nothing was written."""
+
+    def __init__(self, msg, names):
+        super(ConcurrentChange, self).__init__(msg, cause='concurrent-change')
+        self.names = names
+
+
+class UnsignedAnswer(Exception):
+    """The server answered a signed request without a TSIG record (``rcode``: its answer code)."""
+
+    def __init__(self, rcode):
+        super(UnsignedAnswer, self).__init__(rcode)
+        self.rcode = rcode
+
+
+def _read_exactly(sock, count, expiration):
+    """``count`` bytes from the non-blocking ``sock`` before ``expiration`` (time.time())."""
+    data = b''
+    while len(data) < count:
+        timeout = expiration - time.time()
+        if timeout <= 0 or not select.select([sock], [], [], timeout)[0]:
+            raise dns.exception.Timeout
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            raise EOFError('the server closed the connection')
+        data += chunk
+    return data
+
+
+def resolve_server(server, port):
+    """The IP address to talk to for ``server`` (an IP address, or a name for the system resolver)."""
+    try:
+        infos = socket.getaddrinfo(server, port, 0, socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise DNSError('server: cannot resolve %r to an address (%s); give an IP address or a name this host '
+                       'can resolve' % (server, getattr(exc, 'strerror', None) or exc), cause='server-name')
+    return infos[0][4][0]
+
+
+class TxtUpdater(object):
+    """Reads and updates TXT RRsets on one primary server, over TCP, signed with one TSIG key.
+
+    One TCP connection is reused for every query and the update, so planning many names costs one
+    round trip each, not one connection each. Use as a context manager, or call ``close()``.
+    """
+
+    def __init__(self, address, port=DEFAULT_PORT, timeout=DEFAULT_TIMEOUT, key=None, server=None):
+        self.address = address
+        self.port = port
+        self.timeout = timeout
+        self.key = key
+        self.server = server or address
+        self._sock = None
+        self._key_worked = False  # a signed answer with the key came back: it is known, its secret right
+
+    @classmethod
+    def from_options(cls, params):
+        """An updater from the shared module options (``update_option_problems(params)`` must be empty)."""
+        port = params.get('port') or DEFAULT_PORT
+        key = make_key(params.get('key_name'), params.get('key_secret'),
+                       params.get('key_algorithm') or DEFAULT_TSIG_ALGORITHM)
+        return cls(resolve_server(params['server'], port), port=port,
+                   timeout=params.get('timeout') or DEFAULT_TIMEOUT, key=key, server=params['server'])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    # -- transport
+
+    def _where(self):
+        if self.server != self.address:
+            return '%s (%s) port %d' % (self.server, self.address, self.port)
+        return '%s port %d' % (self.address, self.port)
+
+    def _connect(self):
+        family = socket.AF_INET6 if ':' in self.address else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(self.timeout)
+            sock.connect((self.address, self.port))
+            sock.setblocking(False)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    def _tcp(self, message):
+        """One request and its answer on the open connection (as ``dns.query.tcp``, except that an
+        answer without the TSIG record a signed request needs raises ``UnsignedAnswer`` with its
+        answer code, and an unsigned REFUSED is returned: a refusal carries no data to trust)."""
+        expiration = time.time() + self.timeout
+        dns.query.send_tcp(self._sock, message, expiration)
+        (length,) = struct.unpack('!H', _read_exactly(self._sock, 2, expiration))
+        wire = _read_exactly(self._sock, length, expiration)
+        try:
+            response = dns.message.from_wire(wire, keyring=message.keyring, request_mac=message.mac)
+        except dns.exception.FormError:
+            if message.keyring is None:
+                raise
+            try:
+                unsigned = dns.message.from_wire(wire, keyring=False)
+            except dns.exception.DNSException:
+                raise dns.exception.FormError('malformed answer')
+            if unsigned.had_tsig:
+                raise
+            if unsigned.rcode() != dns.rcode.REFUSED:
+                raise UnsignedAnswer(dns.rcode.to_text(unsigned.rcode()))
+            response = unsigned
+        if not message.is_response(response):
+            raise dns.query.BadResponse
+        return response
+
+    def _exchange(self, message, what, retry=True):
+        """Send one message and return the answer; every failure becomes a ``DNSError``."""
+        try:
+            try:
+                reused = self._sock is not None
+                if not reused:
+                    self._sock = self._connect()
+                response = self._tcp(message)
+            except (EOFError, ConnectionResetError, BrokenPipeError):
+                self.close()
+                if not (reused and retry):
+                    raise
+                # The server closed an idle connection we kept: once more on a new one.
+                self._sock = self._connect()
+                response = self._tcp(message)
+        except Exception as exc:
+            self.close()
+            raise self._translate(exc, what, update=isinstance(message, dns.update.UpdateMessage))
+        if self.key is not None and response.had_tsig:
+            self._key_worked = True
+        return response
+
+    def _translate(self, exc, what, update=False):
+        where = self._where()
+        key = self.key
+        key_text = ('%s with algorithm %s' % (str(key.name).rstrip('.'), algorithm_text(key.algorithm))
+                    if key else '')
+        if isinstance(exc, DNSError):
+            return exc
+        if isinstance(exc, ConnectionRefusedError):
+            return DNSError('%s: connection refused by %s: no DNS server listens there; check server and port'
+                            % (what, where), cause='connection-refused')
+        if isinstance(exc, (dns.exception.Timeout, socket.timeout)):
+            return DNSError('%s: no answer from %s within %s seconds (timeout); check that server is the zone\'s '
+                            'primary and reachable over TCP, or raise timeout' % (what, where, self.timeout),
+                            cause='timeout')
+        failure = None
+        if isinstance(exc, UnsignedAnswer):
+            failure = 'unsigned'
+        elif isinstance(exc, dns.tsig.PeerBadKey):
+            failure = 'BADKEY'
+        elif isinstance(exc, dns.tsig.PeerBadSignature):
+            failure = 'BADSIG'
+        elif isinstance(exc, dns.tsig.PeerBadTime):
+            failure = 'BADTIME'
+        if failure is not None:
+            msg, cause = tsig_failure_message(what, where, key_text, failure, rcode=getattr(exc, 'rcode', None),
+                                              key_worked=self._key_worked, update=update)
+            return DNSError(msg, cause=cause)
+        if isinstance(exc, (dns.tsig.BadSignature, dns.tsig.PeerError, dns.message.UnknownTSIGKey)):
+            return DNSError('%s: the TSIG signature of the answer from %s does not verify (%s); check key_secret '
+                            'and key_algorithm' % (what, where, type(exc).__name__), cause='tsig')
+        if isinstance(exc, EOFError):
+            return DNSError('%s: %s closed the connection without answering; check its log' % (what, where),
+                            cause='eof')
+        if isinstance(exc, OSError):
+            return DNSError('%s: cannot talk to %s: %s' % (what, where, exc.strerror or type(exc).__name__),
+                            cause='network')
+        if isinstance(exc, dns.exception.DNSException):
+            return DNSError('%s: bad answer from %s: %s' % (what, where, type(exc).__name__), cause='bad-answer')
+        return exc
+
+    def _query(self, name, rdtype, what=None):
+        query = dns.message.make_query(name, rdtype)
+        query.flags &= ~dns.flags.RD
+        if self.key is not None:
+            query.use_tsig(self.key)
+        return self._exchange(query, what or 'reading %s %s' % (str(name).rstrip('.'), dns.rdatatype.to_text(rdtype)))
+
+    # -- reads
+
+    def find_zone(self, name):
+        """The zone that holds ``name`` on this server, by walking up its labels asking for SOA."""
+        target = dns_name(name)
+        what = 'finding the zone of %s' % str(target).rstrip('.')
+        candidate = target
+        while True:
+            response = self._query(candidate, dns.rdatatype.SOA, what)
+            if response.rcode() in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN) and response.flags & dns.flags.AA:
+                for rrset in response.answer:
+                    if rrset.rdtype == dns.rdatatype.SOA and rrset.name == candidate:
+                        return candidate
+                for rrset in response.authority:
+                    if rrset.rdtype == dns.rdatatype.SOA and target.is_subdomain(rrset.name):
+                        return rrset.name
+            if candidate == dns.name.root:
+                break
+            candidate = candidate.parent()
+        raise DNSError('%s: %s is not authoritative for any zone that contains it; set zone, and point server at '
+                       'that zone\'s primary' % (what, self._where()), cause='no-zone')
+
+    def read_txt(self, name):
+        """The TXT RRset at ``name``: ``(records, ttl)``, records as tuples of bytes; ``([], None)`` if none."""
+        name = dns_name(name)
+        what = 'reading %s TXT' % str(name).rstrip('.')
+        response = self._query(name, dns.rdatatype.TXT)
+        rcode = response.rcode()
+        if rcode == dns.rcode.NXDOMAIN:
+            return [], None
+        if rcode != dns.rcode.NOERROR:
+            raise DNSError('%s: %s answered %s; it must be the primary of the zone that holds the name, and allow '
+                           'queries from this host' % (what, self._where(), dns.rcode.to_text(rcode)),
+                           cause=dns.rcode.to_text(rcode))
+        if not response.flags & dns.flags.AA:
+            raise DNSError('%s: the answer of %s is not authoritative; point server at the zone\'s primary'
+                           % (what, self._where()), cause='not-authoritative')
+        for rrset in response.answer:
+            if rrset.name == name and rrset.rdtype == dns.rdatatype.CNAME:
+                raise DNSError('%s: the name is a CNAME to %s, so it cannot hold TXT records; publish at the CNAME '
+                               'target or remove the CNAME' % (what, str(rrset[0].target).rstrip('.')), cause='cname')
+        for rrset in response.answer:
+            if rrset.name == name and rrset.rdtype == dns.rdatatype.TXT:
+                return [tuple(rdata.strings) for rdata in rrset], rrset.ttl
+        return [], None
+
+    def plan(self, wanted):
+        """Read every name once and compute its change.
+
+        ``wanted`` is a list of ``(name, version, desired_value or None, ttl)``; several kinds at
+        one name are combined into one ``TxtChange``. Returns the changes in first-seen name order.
+        """
+        changes = {}
+        order = []
+        for name, version, desired_value, ttl in wanted:
+            owner = dns_name(name)
+            if owner not in changes:
+                records, current_ttl = self.read_txt(owner)
+                changes[owner] = TxtChange(name, records, current_ttl, records, current_ttl)
+                order.append(owner)
+            change = changes[owner]
+            step = plan_change(name, change.after, change.ttl, version, desired_value, ttl)
+            change.after, change.ttl = step.after, step.ttl
+        return [changes[owner] for owner in order]
+
+    # -- the write
+
+    def apply(self, zone, changes):
+        """Send the changed ones of ``changes`` to ``zone`` in one UPDATE (more only beyond 64 KiB).
+
+        Returns the number of messages sent (0 when nothing changed). Raises ``ConcurrentChange``
+        when a prerequisite failed: then nothing of that message was written. Except when another
+        writer (a second web host of the same play, forks > 1) has meanwhile put exactly the wanted
+        records there: the names are read again, and if every one of them already holds what this
+        message would write, that is success, and those changes are marked as found, not made
+        (``changed`` false).
+        """
+        zone_text = str(zone).rstrip('.')
+        messages = build_updates(zone, changes, self.key)
+        changed = [change for change in changes if change.changed]
+        for message in messages:
+            names = sorted(set(str(rrset.name).rstrip('.') for rrset in message.prerequisite))
+            in_message = [change for change in changed if str(dns_name(change.name)).rstrip('.') in names]
+            response = self._exchange(message, 'updating zone %s' % zone_text, retry=False)
+            try:
+                self._check_update(response, zone_text, names)
+            except ConcurrentChange:
+                if not self._written_meanwhile(in_message):
+                    raise
+        return len(messages)
+
+    def _written_meanwhile(self, changes):
+        """After a failed prerequisite: whether every name of ``changes`` now holds exactly its wanted
+        records (and TTL). If so the changes are rebased on what was read (so they count as unchanged)."""
+        current = [self.read_txt(change.name) for change in changes]
+        for change, (records, ttl) in zip(changes, current):
+            if set(tuple(record) for record in records) != set(change.after):
+                return False
+            if change.after and ttl != change.ttl:
+                return False
+        for change, (records, ttl) in zip(changes, current):
+            change.before, change.before_ttl = [tuple(record) for record in records], ttl
+        return True
+
+    def _check_update(self, response, zone, names):
+        rcode = dns.rcode.to_text(response.rcode())
+        if rcode == 'NOERROR':
+            return
+        if rcode in _PREREQUISITE_RCODES:
+            raise ConcurrentChange(
+                'updating zone %s: the TXT records at %s changed after they were read (prerequisite failed: %s); '
+                'nothing was written. Run again to apply the change on top of the current records'
+                % (zone, ', '.join(names), rcode), names)
+        if rcode == 'REFUSED':
+            if self.key is None:
+                why = 'it does not accept unsigned updates from this host; set key_name and key_secret'
+            else:
+                why = refused_update_reason(str(self.key.name).rstrip('.'))
+            raise DNSError('updating zone %s: %s refused the update (REFUSED): %s' % (zone, self._where(), why),
+                           cause='REFUSED')
+        if rcode == 'NOTAUTH':
+            raise DNSError('updating zone %s: %s is not authoritative for it (NOTAUTH); set zone to the zone that '
+                           'holds the name and server to its primary' % (zone, self._where()), cause='NOTAUTH')
+        if rcode == 'NOTZONE':
+            raise DNSError('updating zone %s: %s is outside the zone (NOTZONE); set zone to the zone that holds it'
+                           % (zone, ', '.join(names)), cause='NOTZONE')
+        if rcode == 'SERVFAIL':
+            raise DNSError('updating zone %s: %s failed to apply the update (SERVFAIL); see the server\'s log '
+                           '(for example, an unwritable zone journal)' % (zone, self._where()), cause='SERVFAIL')
+        raise DNSError('updating zone %s: %s answered %s' % (zone, self._where(), rcode), cause=rcode)

@@ -1,0 +1,266 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The role's domain list: defaults filled in, every value checked, derived values added.
+
+This module is private to the mailsec.mta_sts collection; its interface may change without notice.
+
+The role and the modules check values with the same functions (``_policy.policy_problems``,
+``_mx.domain_error``, ``_records.uri_error``), so a value the role accepts is one the modules accept.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import posixpath
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import policy as _policy
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import records as _records
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import rollout as _rollout
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.names import domain_error
+
+DOMAIN_KEYS = ('domain', 'mode', 'mx', 'max_age', 'tlsrpt_rua', 'tls_certificate', 'tls_certificate_key', 'state',
+               'preflight', 'webroot')
+# A domain's own ``webroot`` is the folder its web server serves as https://mta-sts.<domain>/ (the
+# policy goes to <webroot>/.well-known/mta-sts.txt); the default is <defaults webroot>/<domain>.
+# tlsrpt_reports: whether the role reads TLS reports (mta_sts_tlsrpt_reports_path is set), which
+# mode auto needs; rollout_*: the thresholds of mode auto.
+DEFAULT_KEYS = DOMAIN_KEYS[1:-1] + (
+    'webroot', 'acme_certificate_dir', 'tlsrpt_reports', 'rollout_min_days', 'rollout_min_sessions')
+# The policy file below a webroot: the URL path senders fetch (RFC 8461 3.3).
+POLICY_PATH = _policy.POLICY_PATH.lstrip('/')
+# tls_certificate: acme = the role gets and renews the certificate itself (ACME, http-01), keeping
+# the key and certificates in <acme_certificate_dir>/mta-sts.<domain>/.
+ACME = 'acme'
+DEFAULT_ACME_CERTIFICATE_DIR = '/etc/mailsec-mta-sts/acme'
+
+
+class DomainSpecError(ValueError):
+    """A domain entry that breaks a rule; the message names the entry, the key and the rule."""
+
+
+def _int_or_none(value):
+    if isinstance(value, bool):
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _auto_mode(where, domain, rua, defaults, modes):
+    """The mode an auto domain is served in this run: as decided (``modes``), else its enforce candidate."""
+    if not rua:
+        raise DomainSpecError('%s: mode auto needs TLS reports to decide when enforce is safe, but the domain has no '
+                              'tlsrpt_rua: set tlsrpt_rua (or mta_sts_tlsrpt_rua) so that senders send reports'
+                              % where)
+    if not defaults.get('tlsrpt_reports'):
+        raise DomainSpecError('%s: mode auto needs TLS reports to decide when enforce is safe: set '
+                              'mta_sts_tlsrpt_reports_path to where the reports for %s arrive' % (where, domain))
+    mode = (modes or {}).get(domain)
+    return mode if mode in ('testing', 'enforce') else 'enforce'
+
+
+def _checked_domain(entry, where):
+    """The domain name of one entry, after checking the entry's shape and keys."""
+    if not isinstance(entry, dict):
+        raise DomainSpecError('%s: must be a dict with at least "domain", got %r' % (where, entry))
+    unknown = sorted(set(entry) - set(DOMAIN_KEYS))
+    if unknown:
+        raise DomainSpecError('%s: unknown key(s) %s; known keys are %s'
+                              % (where, ', '.join(unknown), ', '.join(DOMAIN_KEYS)))
+    domain = entry.get('domain')
+    error = domain_error(domain) if domain else 'is missing'
+    if error:
+        raise DomainSpecError('%s: domain %s' % (where, error))
+    return domain
+
+
+def _checked_rua(value, where):
+    rua = value or []
+    if isinstance(rua, str):
+        rua = [rua]
+    for uri in rua:
+        error = _records.uri_error(uri)
+        if error:
+            raise DomainSpecError('%s: tlsrpt_rua entry %r %s (RFC 8460 3)' % (where, uri, error))
+    return rua
+
+
+def _checked_policy(value, state, rua, domain, defaults, modes, where):
+    """``(policy, auto)``: the policy to serve (mode, mx without repeats, max_age), checked."""
+    # RFC 8461 8.3: a policy is withdrawn by publishing mode none under a new id, not by deleting it.
+    mode = 'none' if state == 'absent' else value('mode')
+    auto = mode == _rollout.AUTO
+    if auto:
+        mode = _auto_mode(where, domain, rua, defaults, modes)
+    mx = list(value('mx') or [])
+    max_age = _int_or_none(value('max_age'))
+    for option, message in _policy.policy_problems(mode, mx, max_age):
+        if option == 'mode':
+            message = message.replace('none (', 'none, or auto (')
+        raise DomainSpecError('%s: %s' % (where, message))
+    return {'mode': mode, 'mx': _policy.unique_mx(mx), 'max_age': max_age}, auto
+
+
+def _checked_webroot(given, defaults, domain, where):
+    if given is not None and (not isinstance(given, str) or not posixpath.isabs(given)):
+        raise DomainSpecError('%s: webroot must be an absolute path (the folder served as https://%s/), got %r'
+                              % (where, _policy.policy_host(domain), given))
+    return given or posixpath.join(defaults.get('webroot') or '/var/www/mta-sts', domain)
+
+
+def _certificate_files(entry, value, defaults, domain, where):
+    """``(certificate, key, acme_dir)``: the files nginx serves the policy host with; acme_dir is
+    None unless the role gets the certificate by ACME."""
+    certificate = value('tls_certificate') or ''
+    key = value('tls_certificate_key') or ''
+    if certificate != ACME:
+        return certificate.replace('{domain}', domain), key.replace('{domain}', domain), None
+    host = _policy.policy_host(domain)
+    if entry.get('tls_certificate_key') is not None:
+        raise DomainSpecError('%s: tls_certificate_key cannot be set when tls_certificate is acme: the role '
+                              'makes the key itself (in acme_certificate_dir/%s/privkey.pem)' % (where, host))
+    acme_dir = posixpath.join(defaults.get('acme_certificate_dir') or DEFAULT_ACME_CERTIFICATE_DIR, host)
+    return posixpath.join(acme_dir, 'fullchain.pem'), posixpath.join(acme_dir, 'privkey.pem'), acme_dir
+
+
+def _module_entries(domain, policy, policy_id, policy_path, rua, certificate, key, acme_dir, preflight):
+    """What the role hands each module for this domain: one element of a list option of each."""
+    published = dict(policy, rua=rua) if rua else dict(policy)
+    return {
+        # mta_sts_certificate_info "certificates" (ACME only): the files and the stamp naming the
+        # ACME directory that issued the certificate.
+        'acme_entry': {
+            'domain': domain, 'path': certificate, 'key_path': key,
+            'issued_by_path': posixpath.join(acme_dir, 'acme-directory'),
+        } if acme_dir else None,
+        # mta_sts_policy "policies".
+        'policy_file': dict(policy, path=policy_path),
+        # mta_sts_record and tlsrpt_record "records".
+        'sts_record_entry': {'domain': domain, 'id': policy_id},
+        'tlsrpt_record_entry': {'domain': domain, 'rua': rua} if rua else None,
+        # mta_sts_verify "domains": what is served (before the records are published), the
+        # pre-flight of the policy about to be served against the live MX set (None when switched
+        # off, and in mode none, which no sender enforces), what is live when someone else
+        # publishes the records, and when we do.
+        'served_entry': {'domain': domain, 'expect': dict(policy)},
+        'preflight_entry': {'domain': domain, 'policy': dict(policy)} if preflight and policy['mode'] != 'none' else None,
+        'verify_entry_unpublished': {'domain': domain, 'expect': published},
+        'verify_entry': {'domain': domain, 'expect': dict(published, id=policy_id)},
+    }
+
+
+def complete_domain(entry, defaults, where, modes=None):
+    """One completed, checked domain dict (see ``complete_domains``)."""
+    domain = _checked_domain(entry, where)
+    where = '%s (%s)' % (where, domain)
+
+    def value(key):
+        given = entry.get(key)
+        return defaults.get(key) if given is None else given
+
+    state = value('state') or 'present'
+    if state not in ('present', 'absent'):
+        raise DomainSpecError('%s: state must be present or absent, got %r' % (where, state))
+    rua = _checked_rua(value('tlsrpt_rua'), where)
+    policy, auto = _checked_policy(value, state, rua, domain, defaults, modes, where)
+    preflight = value('preflight')
+    if preflight is None:
+        preflight = True
+    if not isinstance(preflight, bool):
+        raise DomainSpecError('%s: preflight must be true or false, got %r' % (where, preflight))
+    webroot = _checked_webroot(entry.get('webroot'), defaults, domain, where)
+    certificate, key, acme_dir = _certificate_files(entry, value, defaults, domain, where)
+
+    policy_id = _policy.policy_id(policy)
+    policy_path = posixpath.join(webroot, POLICY_PATH)
+    result = {
+        'domain': domain,
+        'state': state,
+        'mode': policy['mode'],
+        # mode auto: the role decides between testing and enforce from the TLS reports (_rollout).
+        'auto': auto,
+        'mx': policy['mx'],
+        'max_age': policy['max_age'],
+        'tlsrpt_rua': rua,
+        'tls_certificate': certificate,
+        'tls_certificate_key': key,
+        'mta_sts_host': _policy.policy_host(domain),
+        'acme': acme_dir is not None,
+        'acme_dir': acme_dir,
+        'webroot': webroot,
+        'policy_path': policy_path,
+        'policy': _policy.render(policy),
+        'policy_id': policy_id,
+        'sts_record': {
+            'name': _records.record_name(_records.STS_PREFIX, domain),
+            'value': _records.render_sts(policy_id),
+        },
+        'tlsrpt_record': {
+            'name': _records.record_name(_records.TLSRPT_PREFIX, domain),
+            'value': _records.render_tlsrpt(rua),
+        } if rua else None,
+    }
+    result.update(_module_entries(domain, policy, policy_id, policy_path, rua, certificate, key, acme_dir, preflight))
+    return result
+
+
+def complete_domains(domains, defaults, modes=None):
+    """Complete each domain from ``defaults``, check it, and add what the role derives from it.
+
+    ``modes`` maps auto domains to the mode decided for this run (``_rollout.plan``); without it an
+    auto domain carries its enforce candidate. Raises DomainSpecError on the first entry that breaks a
+    rule, or on a domain listed twice.
+    """
+    if not isinstance(domains, (list, tuple)):
+        raise DomainSpecError('mta_sts_domains must be a list, got %r' % (domains,))
+    defaults = dict(defaults or {})
+    for key, default in (('rollout_min_days', _rollout.DEFAULT_MIN_DAYS),
+                         ('rollout_min_sessions', _rollout.DEFAULT_MIN_SESSIONS)):
+        defaults[key] = _int_or_none(default if defaults.get(key) is None else defaults[key])
+    for dummy, message in _rollout.settings_problems(defaults['rollout_min_days'], defaults['rollout_min_sessions']):
+        raise DomainSpecError(message)
+    result = []
+    seen = {}
+    for index, entry in enumerate(domains):
+        item = complete_domain(entry, defaults, 'mta_sts_domains[%d]' % index, modes)
+        key = item['domain'].lower()
+        if key in seen:
+            raise DomainSpecError('mta_sts_domains[%d]: domain %s is already listed at [%d]'
+                                  % (index, item['domain'], seen[key]))
+        seen[key] = index
+        result.append(item)
+    return result
+
+
+def _record_values(item):
+    return item['sts_record']['value'], (item['tlsrpt_record'] or {}).get('value')
+
+
+def union(domain_lists):
+    """The domains of several web hosts (each a list from ``complete_domains``), each domain once.
+
+    Several web hosts in one play may serve the same domains; their records are published once, for
+    this union. A domain whose records differ between hosts (another policy, other report URIs) is
+    refused: publishing either would leave the other host serving a policy its id does not name.
+    """
+    result = []
+    seen = {}
+    for domains in domain_lists:
+        for item in domains or []:
+            key = item['domain'].lower()
+            first = seen.get(key)
+            if first is None:
+                seen[key] = item
+                result.append(item)
+            elif _record_values(first) != _record_values(item):
+                raise DomainSpecError('%s has different settings on two web hosts of the play (%s and %s); every '
+                                      'host that serves it must serve the same policy and report URIs, so nothing '
+                                      'of it is published' % (item['domain'], first['sts_record']['value'],
+                                                              item['sts_record']['value']))
+    return result

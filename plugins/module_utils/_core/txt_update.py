@@ -1,0 +1,280 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""TXT record changes of one kind, computed and built into RFC 2136 UPDATE messages (pure: no I/O).
+
+* ``compute_txt_change()`` replaces the strings of one kind (``v=STSv1`` or ``v=TLSRPTv1``) and keeps
+  every other TXT string; ``plan_change()`` turns that into a ``TxtChange``;
+* ``build_update()`` puts any number of changes of one zone into ONE UPDATE message, each guarded by
+  a prerequisite on exactly the RRset that was read (RFC 2136 2.4.2 "RRset exists (value dependent)",
+  or 2.4.3 "RRset does not exist" when there was none), so a concurrent writer makes the whole update
+  fail instead of being overwritten;
+* ``make_key()`` the TSIG key, whose repr never shows the secret.
+
+A TXT record is handled as a tuple of its character strings (``bytes``, at most 255 each), exactly
+as on the wire, so nothing is ever quoted or escaped on the way.
+
+This module is private to the mailsec.mta_sts collection; its interface may change without notice.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import base64
+import binascii
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.libraries import Library
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.names import domain_error
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import (
+    MAX_TTL,
+    has_version,
+    join_strings,
+    split_strings,
+)
+
+try:
+    import dns.exception
+    import dns.flags
+    import dns.message
+    import dns.name
+    import dns.query
+    import dns.rcode
+    import dns.rdataclass
+    import dns.rdatatype
+    import dns.rdtypes.ANY.TXT
+    import dns.tsig
+    import dns.update
+except ImportError:
+    DNSPYTHON = Library.missing('dnspython')
+else:
+    DNSPYTHON = Library('dnspython')
+
+# The HMAC TSIG algorithms that both dnspython and BIND know, by the names used in key files.
+# (dnspython's truncated variants, e.g. hmac-sha256-128, are left out: BIND sends truncated MACs
+# under the untruncated algorithm name, so they would not interoperate.)
+TSIG_ALGORITHMS = ('hmac-sha256', 'hmac-sha224', 'hmac-sha384', 'hmac-sha512', 'hmac-sha1', 'hmac-md5')
+DEFAULT_TSIG_ALGORITHM = 'hmac-sha256'
+SECRET_ENV = 'MAILSEC_TSIG_SECRET'
+DEFAULT_PORT = 53
+DEFAULT_TIMEOUT = 10.0
+# A DNS message over TCP is at most 65535 bytes; leave room for the TSIG record.
+MAX_UPDATE_SIZE = 65535 - 512
+
+
+def update_option_problems(params):
+    """Why the shared DNS update options in ``params`` cannot be used, as ``(option, message)`` pairs.
+
+    Pure: no I/O. Messages never contain the value of ``key_secret``.
+    """
+    errors = []
+    server = params.get('server')
+    if not server or not isinstance(server, str) or server.strip() != server or ' ' in server:
+        errors.append(('server', 'server: must be the IP address or host name of the primary name server'))
+    port = params.get('port', DEFAULT_PORT)
+    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+        errors.append(('port', 'port: must be a TCP port number from 1 to 65535'))
+    zone = params.get('zone')
+    if zone is not None:
+        problem = domain_error(zone[:-1] if isinstance(zone, str) and zone.endswith('.') else zone)
+        if problem is not None:
+            errors.append(('zone', 'zone: %r %s' % (zone, problem)))
+    timeout = params.get('timeout', DEFAULT_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
+        errors.append(('timeout', 'timeout: must be a number of seconds greater than 0 and at most 3600'))
+    ttl = params.get('ttl')
+    if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 <= ttl <= MAX_TTL):
+        errors.append(('ttl', 'ttl: must be a number of seconds from 0 to %d (RFC 2181 8)' % MAX_TTL))
+    algorithm = params.get('key_algorithm') or DEFAULT_TSIG_ALGORITHM
+    if algorithm not in TSIG_ALGORITHMS:
+        errors.append(('key_algorithm', 'key_algorithm: must be one of %s' % ', '.join(TSIG_ALGORITHMS)))
+    key_name = params.get('key_name')
+    key_secret = params.get('key_secret')
+    if key_name is not None:
+        if not isinstance(key_name, str) or _key_name_error(key_name):
+            errors.append(('key_name', 'key_name: must be a DNS name, as in the server\'s key statement'))
+        if not key_secret:
+            errors.append(('key_secret', 'key_secret: required when key_name is set (or set %s)' % SECRET_ENV))
+    if key_secret:
+        if key_name is None:
+            errors.append(('key_name', 'key_name: required when key_secret is set (or %s is set)' % SECRET_ENV))
+        if secret_bytes(key_secret) is None:
+            errors.append(('key_secret', 'key_secret: must be the base64 secret of the TSIG key, '
+                                         'as in the server\'s key file (the value is not shown)'))
+    return errors
+
+
+def _key_name_error(name):
+    bare = name[:-1] if name.endswith('.') else name
+    if bare == '' or '..' in bare or len(bare) > 253:
+        return True
+    return any(len(label) > 63 or char in ' \t\r\n"\\()' for label in bare.split('.') for char in label)
+
+
+def secret_bytes(secret):
+    """The decoded TSIG secret, or None when ``secret`` is not valid base64 (never echoed)."""
+    try:
+        data = base64.b64decode(''.join(secret.split()).encode('ascii'), validate=True)
+    except (binascii.Error, ValueError, UnicodeError, AttributeError):
+        return None
+    return data or None
+
+
+def make_key(key_name, key_secret, key_algorithm=DEFAULT_TSIG_ALGORITHM):
+    """A dnspython TSIG key whose repr never shows the secret (None without a key name)."""
+    if not key_name:
+        return None
+    algorithm = dns.tsig.HMAC_MD5 if key_algorithm == 'hmac-md5' else dns.name.from_text(key_algorithm)
+    return _quiet_key_class()(dns.name.from_text(key_name), secret_bytes(key_secret), algorithm)
+
+
+_QUIET_KEY = []
+
+
+def _quiet_key_class():
+    if not _QUIET_KEY:
+        class QuietKey(dns.tsig.Key):
+            """dns.tsig.Key, except that repr() leaves the secret out (dnspython's shows it)."""
+
+            def __repr__(self):
+                return '<TSIG key %s (%s)>' % (self.name, self.algorithm)
+
+            __str__ = __repr__
+        _QUIET_KEY.append(QuietKey)
+    return _QUIET_KEY[0]
+
+
+# ------------------------------------------------------------------------- pure computation
+
+def to_strings(value):
+    """A TXT value as the tuple of character strings to publish (UTF-8, cut at 255 bytes)."""
+    return tuple(part.encode('utf-8') for part in split_strings(value))
+
+
+def compute_txt_change(current, version, desired_value):
+    """The TXT records a name should have: ``current`` with the records of one kind replaced.
+
+    ``current`` is a list of records, each a tuple of character strings (bytes) as read.
+    Records whose joined value starts with ``version`` (the kind: ``v=STSv1`` / ``v=TLSRPTv1``)
+    are removed, except one already equal to ``desired_value`` (kept as it is, however it is cut
+    into strings); every other record stays, in its order. When ``desired_value`` is not None and
+    no record equals it, it is appended, cut into strings of at most 255 bytes.
+    """
+    others = [record for record in current if not has_version(join_strings(record), version)]
+    if desired_value is None:
+        return others
+    for record in current:
+        if join_strings(record) == desired_value:
+            return others + [tuple(record)]
+    return others + [to_strings(desired_value)]
+
+
+class TxtChange(object):
+    """The TXT RRset at one name: as read (``before``, ``before_ttl``) and as wanted (``after``, ``ttl``)."""
+
+    __slots__ = ('name', 'before', 'before_ttl', 'after', 'ttl')
+
+    def __init__(self, name, before, before_ttl, after, ttl):
+        self.name = name
+        self.before = [tuple(record) for record in before]
+        self.before_ttl = before_ttl
+        self.after = [tuple(record) for record in after]
+        self.ttl = ttl
+
+    @property
+    def changed(self):
+        """Whether the zone must change: other records, or the same ones with another TTL."""
+        if set(self.before) != set(self.after):
+            return True
+        return bool(self.after) and self.before_ttl != self.ttl
+
+    def values(self, which='after'):
+        """The joined TXT values before or after, for diffs and return values."""
+        return [join_strings(record) for record in getattr(self, which)]
+
+    def diff(self):
+        """``{before, after}`` for Ansible's diff mode: TXT values and TTL at the name."""
+        before = {'values': self.values('before'), 'ttl': self.before_ttl if self.before else None}
+        after = {'values': self.values('after'), 'ttl': self.ttl if self.after else None}
+        name = str(self.name).rstrip('.')
+        return {'before': before, 'after': after,
+                'before_header': '%s TXT' % name, 'after_header': '%s TXT' % name}
+
+
+def plan_change(name, current, current_ttl, version, desired_value, ttl):
+    """The ``TxtChange`` that puts ``desired_value`` (None: nothing) of one kind at ``name``.
+
+    The TTL is per RRset: when a record is published, every TXT record at the name gets ``ttl``;
+    when one is only removed, the others keep ``current_ttl``.
+    """
+    after = compute_txt_change(current, version, desired_value)
+    new_ttl = ttl if desired_value is not None else current_ttl
+    return TxtChange(name, current, current_ttl, after, new_ttl)
+
+
+def _txt_rdata(strings):
+    return dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, dns.rdatatype.TXT, tuple(strings))
+
+
+def build_update(zone, changes, key=None):
+    """ONE UPDATE message for ``zone`` applying every changed ``TxtChange`` atomically.
+
+    For each name: the prerequisite is the RRset exactly as read ("RRset exists (value
+    dependent)"), or "RRset does not exist" when nothing was read; the update deletes the TXT
+    RRset and adds the wanted records with the wanted TTL. Names must be distinct.
+    """
+    message = dns.update.UpdateMessage(dns_name(zone))
+    seen = set()
+    for change in changes:
+        if not change.changed:
+            continue
+        name = dns_name(change.name)
+        if name in seen:
+            raise ValueError('%s appears twice in one update; merge its changes first' % name)
+        seen.add(name)
+        if change.before:
+            message.present(name, *[_txt_rdata(record) for record in change.before])
+        else:
+            message.absent(name, dns.rdatatype.TXT)
+        message.delete(name, dns.rdatatype.TXT)
+        if change.after:
+            message.add(name, change.ttl, *[_txt_rdata(record) for record in change.after])
+    if key is not None:
+        message.use_tsig(key)
+    return message
+
+
+def _fits(message, max_size):
+    """Whether ``message`` encodes in ``max_size`` bytes; dnspython refuses (TooBig) past 64 KiB."""
+    try:
+        return len(message.to_wire()) <= max_size
+    except dns.exception.TooBig:
+        return False
+
+
+def build_updates(zone, changes, key=None, max_size=MAX_UPDATE_SIZE):
+    """As ``build_update``, cut into as few messages as fit in a TCP DNS message (usually one).
+
+    Every name's change stays guarded by its own prerequisite; only atomicity across names is
+    lost when more than one message is needed (hundreds of names).
+    """
+    changed = [change for change in changes if change.changed]
+    if not changed:
+        return []
+    if len(changed) == 1 or _fits(build_update(zone, changed, key=None), max_size):
+        return [build_update(zone, changed, key)]
+    half = len(changed) // 2
+    return build_updates(zone, changed[:half], key, max_size) + build_updates(zone, changed[half:], key, max_size)
+
+
+def algorithm_text(algorithm):
+    if algorithm == dns.tsig.HMAC_MD5:
+        return 'hmac-md5'
+    return str(algorithm).rstrip('.').lower()
+
+
+def dns_name(name):
+    if isinstance(name, str):
+        return dns.name.from_text(name)
+    return name

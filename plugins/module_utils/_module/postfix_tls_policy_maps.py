@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The postfix_tls_policy_maps module's backend: one socketmap entry in smtp_tls_policy_maps, nothing else.
+
+This module is private to the mailsec.mta_sts collection; its interface may change without notice.
+
+Reads the value with ``postconf -h``, computes the new list (``postfix_tables.place_entry``), and
+only when it differs: keeps main.cf's bytes, sets the value with ``postconf -e``, runs ``postfix
+check``, and puts the old main.cf back when the check fails. The backend contract is in
+``_backend``. Uses from the AnsibleModule:
+``params``, ``check_mode``, ``_diff``, ``fail_json``, ``exit_json``, ``atomic_move``,
+``get_bin_path``, ``run_command``.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import postfix as _postfix
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import postfix_tables
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.common import check_libraries, fail_on_problems
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import read_file, write_file
+
+PARAMETER = 'smtp_tls_policy_maps'
+
+
+def argument_spec():
+    """The postfix_tls_policy_maps options; DOCUMENTATION in plugins/modules/ mirrors it."""
+    return dict(
+        map=dict(type='str', required=True),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        config_directory=dict(type='path', default='/etc/postfix'),
+        check=dict(type='bool', default=True),
+    )
+
+
+MODULE_KWARGS = dict(supports_check_mode=True)
+LIBRARIES = ()
+
+
+def option_problems(params):
+    """``(option, message)`` for every rule the options break. Pure."""
+    try:
+        if postfix_tables.parse_socketmap_spec(params['map']) is None:
+            raise ValueError('map %s is not a socketmap (socketmap:inet:HOST:PORT:NAME)' % params['map'])
+    except ValueError as exc:
+        return [('map', 'map: %s' % exc)]
+    return []
+
+
+def _line(value):
+    return '%s = %s\n' % (PARAMETER, value)
+
+
+def run_module(module):
+    params = module.params
+    fail_on_problems(module, option_problems(params))
+    check_libraries(module, LIBRARIES)
+    config_directory = params['config_directory']
+    try:
+        main_cf = _postfix.check_config_directory(config_directory)
+        before = _postfix.postconf_get(module, config_directory, PARAMETER)
+    except _postfix.PostfixError as exc:
+        module.fail_json(msg=str(exc))
+    entries = postfix_tables.split_maps(before)
+    wanted = postfix_tables.place_entry(entries, params['map'], params['state'])
+    after = postfix_tables.join_maps(wanted)
+    changed = wanted != entries
+    result = dict(changed=changed, maps=wanted, previous_maps=entries, value=after, config_directory=config_directory)
+    if module._diff:
+        result['diff'] = dict(before=_line(before), after=_line(after),
+                              before_header='%s (%s)' % (main_cf, PARAMETER), after_header='%s (%s)' % (main_cf, PARAMETER))
+    if not changed or module.check_mode:
+        module.exit_json(**result)
+
+    original = read_file(main_cf)
+    try:
+        if wanted:
+            _postfix.postconf_set(module, config_directory, PARAMETER, after)
+        else:
+            _postfix.postconf_remove(module, config_directory, PARAMETER)
+        ok, words = (True, '')
+        if params['check']:
+            ok, words = _postfix.postfix_check(module, config_directory)
+    except _postfix.PostfixError as exc:
+        ok, words = False, str(exc)
+    if not ok:
+        try:
+            write_file(module, main_cf, original)
+        except (IOError, OSError) as exc:
+            reason = (PARAMETER, after, words, main_cf, to_native(exc))
+            module.fail_json(msg='postfix check failed after setting %s = %s (%s), and restoring %s failed too: %s; '
+                             'restore it by hand before Postfix reloads' % reason, **result)
+        result.update(changed=False, maps=entries, value=before)
+        module.fail_json(msg='postfix check failed after setting %s = %s, so %s was restored as it was and Postfix '
+                         'was not reloaded: %s' % (PARAMETER, after, main_cf, words), **result)
+    module.exit_json(**result)

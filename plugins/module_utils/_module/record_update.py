@@ -1,0 +1,224 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What the mta_sts_record and tlsrpt_record backends share: options, then read, compute, update.
+
+This module is private to the mailsec.mta_sts collection; its interface may change without notice.
+
+The two backends (``_sts_record_module``, ``_tlsrpt_record_module``) are ``record_backend(kind)``
+with kind 'sts' or 'tlsrpt': the backend contract of ``_backend``. Uses from the AnsibleModule:
+``params``, ``check_mode``, ``fail_json``, ``exit_json``.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import txt_update
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import dns_update
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.common import check_libraries, fail_on_problems
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.names import domain_error
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import (
+    STS_PREFIX,
+    STS_VERSION,
+    TLSRPT_PREFIX,
+    TLSRPT_VERSION,
+    record_name,
+    render_sts,
+    render_tlsrpt,
+    sts_id_error,
+    uri_error,
+)
+
+DEFAULT_TTL = 3600
+
+# The record kinds: owner name prefix, version tag, and the option holding the record's content.
+KINDS = {
+    'sts': {'prefix': STS_PREFIX, 'version': STS_VERSION, 'option': 'id'},
+    'tlsrpt': {'prefix': TLSRPT_PREFIX, 'version': TLSRPT_VERSION, 'option': 'rua'},
+}
+
+
+def dns_update_argument_spec():
+    """The shared DNS update options; plugins/doc_fragments/dns_update.py documents exactly these."""
+    return dict(
+        server=dict(type='str', required=True),
+        port=dict(type='int', default=txt_update.DEFAULT_PORT),
+        zone=dict(type='str'),
+        key_name=dict(type='str'),
+        key_secret=dict(type='str', no_log=True, fallback=(env_fallback, [txt_update.SECRET_ENV])),
+        key_algorithm=dict(type='str', default=txt_update.DEFAULT_TSIG_ALGORITHM, choices=list(txt_update.TSIG_ALGORITHMS)),
+        timeout=dict(type='float', default=txt_update.DEFAULT_TIMEOUT),
+        ttl=dict(type='int', default=DEFAULT_TTL),
+    )
+
+
+def unique(values):
+    """``values`` without repeats, in the order given."""
+    result = []
+    for value in values:
+        if value not in result:
+            result.append(value)
+    return result
+
+
+def desired_value(params, kind):
+    """The TXT value to publish for ``kind`` from validated params, or None for ``state=absent``."""
+    if params.get('state', 'present') != 'present':
+        return None
+    if kind == 'sts':
+        return render_sts(params['id'])
+    return render_tlsrpt(unique(params['rua']))
+
+
+def record_argument_spec(kind):
+    """Every option of the record module of ``kind``; its DOCUMENTATION mirrors this."""
+    content = KINDS[kind]['option']
+    if kind == 'sts':
+        content_spec = dict(type='str', aliases=['policy_id'])
+    else:
+        content_spec = dict(type='list', elements='str')
+    entry = dict(
+        domain=dict(type='str', required=True),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+    )
+    entry[content] = dict(content_spec)
+    spec = dns_update_argument_spec()
+    spec.update(
+        domain=dict(type='str'),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        records=dict(type='list', elements='dict', options=entry),
+    )
+    spec[content] = dict(content_spec)
+    return spec
+
+
+def record_module_kwargs(kind):
+    """The AnsibleModule keyword arguments that go with ``record_argument_spec(kind)``.
+
+    Whether the record's content is given is checked by ``record_option_problems``, for single
+    records and for each element of O(records) alike.
+    """
+    return dict(
+        supports_check_mode=True,
+        mutually_exclusive=[('domain', 'records'), (KINDS[kind]['option'], 'records')],
+        required_one_of=[('domain', 'records')],
+    )
+
+
+def targets(params, kind):
+    """The records asked for, each ``(label, entry)``; the label prefixes messages about the entry."""
+    content = KINDS[kind]['option']
+    if params.get('records') is None:
+        return [('', {'domain': params.get('domain'), content: params.get(content),
+                      'state': params.get('state', 'present')})]
+    return [('records[%d].' % index, entry) for index, entry in enumerate(params['records'])]
+
+
+def entry_problems(entry, kind, zone=None, label=''):
+    """Why one record entry (domain, content, state) cannot be published, as ``(option, message)``."""
+    errors = []
+    domain = entry.get('domain')
+    domain_problem = domain_error(domain)
+    if domain_problem is not None:
+        errors.append(('domain', '%sdomain: %r %s' % (label, domain, domain_problem)))
+    if entry.get('state', 'present') == 'present':
+        if kind == 'sts':
+            if entry.get('id') is None:
+                errors.append(('id', '%sid: required when state is present' % label))
+            else:
+                problem = sts_id_error(entry.get('id'))
+                if problem is not None:
+                    errors.append(('id', '%sid: %s' % (label, problem)))
+        else:
+            rua = entry.get('rua') or []
+            if not rua:
+                errors.append(('rua', '%srua: give at least one mailto: or https: URI (RFC 8460 3)' % label))
+            for index, uri in enumerate(rua):
+                problem = uri_error(uri)
+                if problem is not None:
+                    rule = '' if 'RFC 8460' in problem else ' (RFC 8460 3)'
+                    errors.append(('rua', '%srua[%d]: %r %s%s' % (label, index, uri, problem, rule)))
+    if zone and domain_problem is None:
+        name = record_name(KINDS[kind]['prefix'], domain).lower()
+        bare = zone.rstrip('.').lower()
+        if name != bare and not name.endswith('.' + bare):
+            errors.append(('zone', 'zone: %s is not inside the zone %s; give the zone that holds it, or omit zone '
+                                   'to find it' % (record_name(KINDS[kind]['prefix'], domain), zone)))
+    return errors
+
+
+def record_option_problems(params, kind):
+    """Why the options of a record module cannot be used, as ``(option, message)`` pairs. Pure."""
+    errors = txt_update.update_option_problems(params)
+    zone = params.get('zone') if not any(option == 'zone' for option, dummy in errors) else None
+    seen = {}
+    for label, entry in targets(params, kind):
+        for option, message in entry_problems(entry, kind, zone, label):
+            errors.append(('records' if label else option, message))
+        domain = (entry.get('domain') or '').lower().rstrip('.')
+        if label and domain in seen:
+            errors.append(('records', '%sdomain: %s is also given at %s' % (label, entry['domain'], seen[domain])))
+        seen.setdefault(domain, label.rstrip('.'))
+    return errors
+
+
+def update_records(module, kind):
+    """Bring the TXT records of ``kind`` ('sts' or 'tlsrpt') to the wanted state; exits.
+
+    The options were checked (``record_option_problems``). Every name is read first; then the
+    changes of each zone go out in one UPDATE (more only beyond 64 KiB), each guarded by
+    prerequisites on what was read.
+    """
+    params = module.params
+
+    info = KINDS[kind]
+    wanted = [(record_name(info['prefix'], entry['domain']), desired_value(entry, kind))
+              for dummy, entry in targets(params, kind)]
+    failure = None
+    try:
+        with dns_update.TxtUpdater.from_options(params) as updater:
+            zones = [params['zone'] or updater.find_zone(name) for name, dummy in wanted]
+            changes = updater.plan([(name, info['version'], value, params['ttl']) for name, value in wanted])
+            if not module.check_mode:
+                for zone in unique(zones):
+                    in_zone = [change for change, change_zone in zip(changes, zones) if change_zone == zone]
+                    updater.apply(zone, in_zone)
+    except dns_update.DNSError as exc:
+        failure = exc.msg
+    if failure is not None:
+        # Outside the except block: an expected failure needs its message, not a traceback.
+        module.fail_json(msg=failure)
+
+    records = [{'name': name, 'value': value, 'ttl': change.ttl if value is not None else None,
+                'zone': str(zone).rstrip('.'), 'changed': change.changed}
+               for (name, value), change, zone in zip(wanted, changes, zones)]
+    if params.get('records') is None:
+        record = dict(records[0])
+        zone = record.pop('zone')
+        record.pop('changed')
+        module.exit_json(changed=changes[0].changed, record=record, zone=zone, diff=changes[0].diff())
+    module.exit_json(changed=any(change.changed for change in changes), records=records,
+                     diff=[change.diff() for change in changes if change.changed])
+
+
+def record_backend(kind):
+    """The backend contract (see ``_backend``) of the record module of ``kind``:
+    ``(argument_spec, MODULE_KWARGS, LIBRARIES, option_problems, run_module)``."""
+    libraries = (dns_update.DNSPYTHON,)
+
+    def argument_spec():
+        return record_argument_spec(kind)
+
+    def option_problems(params):
+        return record_option_problems(params, kind)
+
+    def run_module(module):
+        fail_on_problems(module, option_problems(module.params))
+        check_libraries(module, libraries)
+        update_records(module, kind)
+
+    return argument_spec, record_module_kwargs(kind), libraries, option_problems, run_module

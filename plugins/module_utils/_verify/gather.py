@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, mailsec.mta_sts contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Gather: everything a sender would look at for a domain, probed concurrently (the network part).
+
+The lookups, the policy fetch from every address and every MX address are probed on a bounded pool
+(domain workers only wait on probe tasks, probe tasks never wait, so the pools cannot deadlock).
+gather() returns raw observations, ProbeError objects standing in for what failed.
+
+This module is private to the mailsec.mta_sts collection; its interface may change without notice.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import threading
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import https, resolver as _resolver, smtp, tls
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.policy import policy_host
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.deadline import ProbeError
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import (
+    STS_PREFIX, TLSRPT_PREFIX, record_name,
+)
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify.options import settings
+
+
+class Probes(object):
+    """The network clients gather() uses, by name; tests pass stand-ins with the same names."""
+
+    make_resolver = staticmethod(_resolver.make_resolver)
+    lookup_txt = staticmethod(_resolver.lookup_txt)
+    lookup_mx = staticmethod(_resolver.lookup_mx)
+    lookup_addresses = staticmethod(_resolver.lookup_addresses)
+    tls_context = staticmethod(tls.tls_context)
+    fetch_policy = staticmethod(https.fetch_policy)
+    probe_smtp = staticmethod(smtp.probe_smtp)
+
+
+PROBES = Probes()
+
+
+def _attempt(function, *args):
+    """``function(*args)``, or the ProbeError it raised."""
+    try:
+        return function(*args)
+    except ProbeError as exc:
+        return exc
+
+
+def _needs(options):
+    checks = set(options['checks'])
+    expect = dict((key, value) for key, value in (options.get('expect') or {}).items() if value is not None)
+    if options.get('policy'):
+        # Pre-flight: the candidate replaces the served policy; what is served and published is only
+        # looked at (for the safe-order message and the plan), and the MX set is always checked.
+        return {
+            'record': 'record' in checks,
+            'tlsrpt': False,
+            'policy': 'policy' in checks,
+            'mx': True,
+            'starttls': 'starttls' in checks,
+        }
+    return {
+        'record': 'record' in checks or 'id' in expect,
+        'tlsrpt': 'tlsrpt' in checks or 'rua' in expect,
+        'policy': bool(checks & set(('policy', 'mx', 'starttls'))) or bool(set(expect) & set(('mode', 'mx', 'max_age'))),
+        'mx': bool(checks & set(('mx', 'starttls'))),
+        'starttls': 'starttls' in checks,
+    }
+
+
+def _start_fetches(pool, probes, resolver, context, domain, options):
+    """Pool task: resolve mta-sts.<domain>, then start one policy fetch per address on ``pool``.
+
+    It only submits, never waits (probe tasks never wait, so the pool cannot deadlock); every
+    fetch has the same total deadline and they run side by side, so all addresses together take
+    about as long as one. Returns ``(addresses, [(address, future)])``.
+    """
+    addresses = _attempt(probes.lookup_addresses, resolver, policy_host(domain))
+    if isinstance(addresses, ProbeError):
+        return addresses, []
+    return addresses, [(address, pool.submit(_attempt, probes.fetch_policy, domain, address, context,
+                                             options['timeout'], options['https_port']))
+                       for address in addresses]
+
+
+class _PolicyFetches(object):
+    """The policy fetched from every address of mta-sts.<domain>; ``result()`` waits for all of them.
+
+    The observation: ``{'addresses', 'responses': {address: response or ProbeError}, 'response'}``,
+    ``response`` being the first address's (what a sender trying the addresses in order gets first).
+    """
+
+    def __init__(self, future):
+        self.future = future
+
+    def result(self):
+        addresses, started = self.future.result()
+        responses = dict((address, future.result()) for address, future in started)
+        first = responses[addresses[0]] if started else None
+        return {'addresses': addresses, 'responses': responses, 'response': first}
+
+
+class ProbeMemo(object):
+    """Probes shared by the domains of one run: each MX address is resolved and probed once.
+
+    A hosting provider's thousands of domains usually share a few MX hosts; probing each of them
+    once per domain would multiply the connections (and the time) by the number of domains.
+    """
+
+    def __init__(self, pool):
+        self.pool = pool
+        self._futures = {}
+        self._lock = threading.Lock()
+
+    def submit(self, key, function, *args):
+        """The future of ``function(*args)``, started on the pool the first time ``key`` is asked for."""
+        with self._lock:
+            future = self._futures.get(key)
+            if future is None:
+                future = self._futures[key] = self.pool.submit(function, *args)
+            return future
+
+
+def gather(domain, options, pool, probes=None, resolver=None, context=None, memo=None):
+    """Everything a sender would look at for ``domain``, probed concurrently on ``pool``.
+
+    Returns a dict of observations (``sts_txt``, ``tlsrpt_txt``, ``fetch``, ``mx``,
+    ``mx_addresses``, ``smtp``); a failed probe is stored as its ProbeError. ``fetch`` holds the
+    policy as fetched from every A and AAAA address of mta-sts.<domain> (``_PolicyFetches``).
+    """
+    probes = probes or PROBES
+    options = settings(**options)
+    needs = _needs(options)
+    if resolver is None:
+        resolver = probes.make_resolver(options['nameservers'], options['dns_port'], options['timeout'])
+    if context is None:
+        context = probes.tls_context(options['ca_path'])
+    futures = {}
+    if needs['record']:
+        futures['sts_txt'] = pool.submit(_attempt, probes.lookup_txt, resolver, record_name(STS_PREFIX, domain))
+    if needs['tlsrpt']:
+        futures['tlsrpt_txt'] = pool.submit(_attempt, probes.lookup_txt, resolver,
+                                            record_name(TLSRPT_PREFIX, domain))
+    if needs['policy']:
+        futures['fetch'] = _PolicyFetches(pool.submit(_start_fetches, pool, probes, resolver, context, domain, options))
+    observations = {}
+    if needs['mx']:
+        observations.update(_gather_mx(domain, options, memo or ProbeMemo(pool), probes, resolver, context,
+                                       needs['starttls']))
+    for key, future in futures.items():
+        observations[key] = future.result()
+    return observations
+
+
+def _gather_mx(domain, options, memo, probes, resolver, context, starttls):
+    mx = _attempt(probes.lookup_mx, resolver, domain)
+    observations = {'mx': mx, 'mx_addresses': {}, 'smtp': {}}
+    if isinstance(mx, ProbeError):
+        return observations
+    hosts = []
+    for dummy, host in mx:
+        if host and host not in hosts:
+            hosts.append(host)
+    resolving = dict((host, memo.submit(('addresses', host), _attempt, probes.lookup_addresses, resolver, host))
+                     for host in hosts)
+    probing = {}
+    for host in hosts:
+        addresses = observations['mx_addresses'][host] = resolving[host].result()
+        if starttls and not isinstance(addresses, ProbeError):
+            for address in addresses:
+                probing[(host, address)] = memo.submit(
+                    ('smtp', host, address), probes.probe_smtp, host, address, context, options['timeout'],
+                    options['smtp_port'], options['ehlo_name'])
+    for key, future in probing.items():
+        observations['smtp'][key] = future.result()
+    return observations
