@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 # The shared DNS update options of the record modules. This fragment mirrors
-# dns_update_argument_spec() in plugins/module_utils/_module/record_update.py exactly; change both together.
+# dns_update_options() in plugins/module_utils/_module/argspec.py exactly; change both together.
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type

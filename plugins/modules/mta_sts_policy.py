@@ -263,14 +263,13 @@ invalid_options:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.mta_sts_policy import (
-    MODULE_KWARGS, argument_spec, run_module,
-)
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import mta_sts_policy as backend
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.common import run
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), **MODULE_KWARGS)
-    run_module(module)
+    module = AnsibleModule(argument_spec=backend.argument_spec(), **backend.MODULE_KWARGS)
+    run(module, backend)
 
 
 if __name__ == '__main__':

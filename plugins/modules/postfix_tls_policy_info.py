@@ -177,14 +177,13 @@ invalid_options:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.postfix_tls_policy_info import (
-    MODULE_KWARGS, argument_spec, run_module,
-)
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import postfix_tls_policy_info as backend
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.common import run
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), **MODULE_KWARGS)
-    run_module(module)
+    module = AnsibleModule(argument_spec=backend.argument_spec(), **backend.MODULE_KWARGS)
+    run(module, backend)
 
 
 if __name__ == '__main__':

@@ -11,6 +11,8 @@ This module is private to the mailsec.mta_sts collection; its interface may chan
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import ipaddress
+
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.libraries import Library
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.deadline import ProbeError
@@ -27,9 +29,31 @@ else:
     DNSPYTHON = Library('dnspython')
 
 MAX_CNAME_HOPS = 8
+DEFAULT_PORT = 53
+DEFAULT_TIMEOUT = 10.0
+MAX_TIMEOUT = 3600
 
 
-def make_resolver(nameservers=None, port=53, timeout=10.0):
+def resolver_option_problems(nameservers, port, timeout):
+    """``[(option, message)]`` for resolver settings this client cannot use (pure; the options are named
+    ``nameservers``, ``dns_port`` and ``timeout`` in every module that takes them)."""
+    problems = []
+    for server in nameservers or []:
+        try:
+            ipaddress.ip_address(server)
+        except ValueError:
+            problems.append(('nameservers', 'nameservers entry %r is not an IP address; give the addresses of '
+                                            'the DNS servers to ask' % (server,)))
+    if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535):
+        problems.append(('dns_port', 'dns_port must be a port number from 1 to 65535, got %r' % (port,)))
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not 0 < timeout <= MAX_TIMEOUT):
+        problems.append(('timeout', 'timeout must be a number of seconds greater than 0 and at most %d, got %r'
+                                    % (MAX_TIMEOUT, timeout)))
+    return problems
+
+
+def make_resolver(nameservers=None, port=DEFAULT_PORT, timeout=DEFAULT_TIMEOUT):
     """A dnspython resolver asking ``nameservers`` (IPs) on ``port``, or the system's when None.
 
     ``timeout`` is the lifetime of one lookup, retries included. No cache: every run sees the

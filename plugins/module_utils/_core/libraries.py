@@ -18,7 +18,7 @@ records the outcome as one ``Library``::
     else:
         DNSPYTHON = Library('dnspython')
 
-A backend names the libraries it needs and ``_backend.check_libraries`` fails the module with
+A backend names the libraries it needs and ``_module.common.check_libraries`` fails the module with
 ``missing_required_lib`` and the import's traceback. No AnsibleModule here.
 """
 

@@ -26,6 +26,7 @@ STS_PREFIX = '_mta-sts'
 TLSRPT_PREFIX = '_smtp._tls'
 MAX_TXT_STRING = 255
 MAX_TTL = 2147483647  # RFC 2181 8
+DEFAULT_TTL = 3600
 
 _FIELD_DELIM_RE = re.compile(r'[ \t]*;[ \t]*')
 _EXT_NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$')

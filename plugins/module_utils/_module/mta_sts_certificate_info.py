@@ -7,7 +7,7 @@
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-The backend contract is in ``_backend``. Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``. It only reads files, so
+The backend contract is in ``common``. Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``. It only reads files, so
 check mode runs exactly like a normal run.
 """
 
@@ -19,7 +19,6 @@ import time
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import certificates as _certificates
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.common import check_libraries, fail_on_problems
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import read_file
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.names import domain_error
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.policy import policy_host
@@ -121,8 +120,6 @@ def summary(results, remaining_days):
 def run_module(module):
     """Inspect every O(certificates) entry; exits the module (never changed)."""
     params = module.params
-    fail_on_problems(module, option_problems(params))
-    check_libraries(module, LIBRARIES)
     now = time.time()
     results = [inspect(entry, params['remaining_days'], params['issued_by'], now) for entry in params['certificates']]
     module.exit_json(

@@ -7,7 +7,7 @@
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-The backend contract is in ``_backend``. Uses from the AnsibleModule: ``params``, ``check_mode``, ``_diff``, ``fail_json``, ``exit_json``,
+The backend contract is in ``common``. Uses from the AnsibleModule: ``params``, ``check_mode``, ``_diff``, ``fail_json``, ``exit_json``,
 ``backup_local``, ``atomic_move``, ``load_file_common_arguments``,
 ``set_fs_attributes_if_different``.
 """
@@ -20,7 +20,7 @@ import os
 from ansible.module_utils.common.text.converters import to_native, to_text
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import policy as _policy
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.common import check_libraries, fail_on_problems
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.argspec import ArgumentSpec, file_options
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import read_file, remove_file, write_file
 
 DEFAULT_MAX_AGE = 604800
@@ -38,35 +38,50 @@ def _policy_options(path_required):
     )
 
 
-def argument_spec():
-    """The mta_sts_policy options; DOCUMENTATION in plugins/modules/mta_sts_policy.py mirrors it."""
-    spec = _policy_options(path_required=False)
-    spec.update(
+def _policy_problems(params):
+    """Every rule the requested policies break, as ``(option, message)``; empty when all are fine. Pure."""
+    problems = []
+    seen = {}
+    for label, spec in targets(params):
+        if spec['state'] == 'present':
+            for option, message in _policy.policy_problems(spec['mode'], spec['mx'], spec['max_age']):
+                problems.append((label + option, label + message))
+        path = os.path.abspath(spec['path'])
+        if path in seen:
+            problems.append((label + 'path', '%spath: %s is also given as %spath' % (label, spec['path'], seen[path])))
+        seen.setdefault(path, label)
+    return problems
+
+
+def _arguments():
+    own = _policy_options(path_required=False)
+    own.update(
         policies=dict(type='list', elements='dict', options=_policy_options(path_required=True),
                       required_if=[('state', 'present', ('mode', 'mx'))]),
         create_dirs=dict(type='bool', default=False),
         backup=dict(type='bool', default=False),
-        # The common file options, less "mode", which in an MTA-STS policy is the policy mode.
-        file_mode=dict(type='raw'),
-        owner=dict(type='str'),
-        group=dict(type='str'),
-        seuser=dict(type='str'),
-        serole=dict(type='str'),
-        selevel=dict(type='str'),
-        setype=dict(type='str'),
-        attributes=dict(type='str', aliases=['attr']),
-        unsafe_writes=dict(type='bool', default=False),
     )
-    return spec
+    # Without O(policies), mode and mx are checked by _policy_problems() with a message naming the rule.
+    return ArgumentSpec(
+        own, checks=[_policy_problems],
+        mutually_exclusive=[('path', 'policies'), ('mode', 'policies'), ('mx', 'policies')],
+        required_one_of=[('path', 'policies')],
+    ).merge(file_options())
 
 
-# Without O(policies), mode and mx are checked by option_problems() with a message naming the rule.
-MODULE_KWARGS = dict(
-    supports_check_mode=True,
-    mutually_exclusive=[('path', 'policies'), ('mode', 'policies'), ('mx', 'policies')],
-    required_one_of=[('path', 'policies')],
-)
+ARGUMENTS = _arguments()
+MODULE_KWARGS = ARGUMENTS.module_kwargs()
 LIBRARIES = ()
+
+
+def argument_spec():
+    """The mta_sts_policy options; DOCUMENTATION in plugins/modules/mta_sts_policy.py mirrors it."""
+    return ARGUMENTS.spec()
+
+
+def option_problems(params):
+    """``(option, message)`` for every rule the options break. Pure."""
+    return ARGUMENTS.problems(params)
 
 
 def file_arguments(module, path):
@@ -81,21 +96,6 @@ def targets(params):
     if params['policies'] is None:
         return [('', params)]
     return [('policies[%d].' % index, spec) for index, spec in enumerate(params['policies'])]
-
-
-def option_problems(params):
-    """Every rule the requested policies break, as ``(option, message)``; empty when all are fine. Pure."""
-    problems = []
-    seen = {}
-    for label, spec in targets(params):
-        if spec['state'] == 'present':
-            for option, message in _policy.policy_problems(spec['mode'], spec['mx'], spec['max_age']):
-                problems.append((label + option, label + message))
-        path = os.path.abspath(spec['path'])
-        if path in seen:
-            problems.append((label + 'path', '%spath: %s is also given as %spath' % (label, spec['path'], seen[path])))
-        seen.setdefault(path, label)
-    return problems
 
 
 def desired_content(spec):
@@ -159,8 +159,6 @@ def run_module(module):
     All input is checked before any file is read or written, so one bad entry in O(policies)
     changes nothing at all.
     """
-    fail_on_problems(module, option_problems(module.params))
-    check_libraries(module, LIBRARIES)
     files = targets(module.params)
     for label, spec in files:
         _check_paths(module, label, spec)

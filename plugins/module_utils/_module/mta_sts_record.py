@@ -7,12 +7,17 @@
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-The backend contract is in ``_backend``; the work, shared with tlsrpt_record, in ``_record_update``.
+The backend contract is in ``common``; the work, shared with tlsrpt_record, in ``record_update``.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.record_update import record_backend
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.record_update import RecordBackend
 
-argument_spec, MODULE_KWARGS, LIBRARIES, option_problems, run_module = record_backend('sts')
+_BACKEND = RecordBackend('sts')
+argument_spec = _BACKEND.argument_spec
+MODULE_KWARGS = _BACKEND.MODULE_KWARGS
+LIBRARIES = _BACKEND.LIBRARIES
+option_problems = _BACKEND.option_problems
+run_module = _BACKEND.run_module

@@ -7,7 +7,7 @@
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-The backend contract is in ``_backend``. Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``. It only reads, so check
+The backend contract is in ``common``. Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``. It only reads, so check
 mode runs exactly like a normal run.
 """
 
@@ -18,39 +18,40 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import res
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.deadline import ProbeError
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import record_changes as _record_changes
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.common import check_libraries, fail_on_problems
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import MAX_TTL
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import DEFAULT_TTL, MAX_TTL
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.argspec import ArgumentSpec, resolver_options
 
 
-def argument_spec():
-    """The mta_sts_record_info options; DOCUMENTATION in plugins/modules/ mirrors it."""
-    return dict(
+def _own_problems(params):
+    problems = [('records', message) for message in _record_changes.entry_errors(params['records'])]
+    if not 0 <= params['ttl'] <= MAX_TTL:
+        problems.append(('ttl', 'ttl: must be a number of seconds from 0 to %d (RFC 2181 8)' % MAX_TTL))
+    return problems
+
+
+ARGUMENTS = ArgumentSpec(
+    dict(
         records=dict(type='list', elements='dict', required=True, options=dict(
             name=dict(type='str', required=True),
             value=dict(type='str'),
             state=dict(type='str', default='present', choices=['present', 'absent']),
         )),
-        ttl=dict(type='int', default=3600),
-        nameservers=dict(type='list', elements='str'),
-        dns_port=dict(type='int', default=53),
-        timeout=dict(type='float', default=10.0),
-    )
-
-
-MODULE_KWARGS = dict(supports_check_mode=True)
+        ttl=dict(type='int', default=DEFAULT_TTL),
+    ),
+    checks=[_own_problems],
+).merge(resolver_options())
+MODULE_KWARGS = ARGUMENTS.module_kwargs()
 LIBRARIES = (_resolver.DNSPYTHON,)
+
+
+def argument_spec():
+    """The mta_sts_record_info options; DOCUMENTATION in plugins/modules/ mirrors it."""
+    return ARGUMENTS.spec()
 
 
 def option_problems(params):
     """``(option, message)`` pairs for every rule the options break. Pure."""
-    problems = [('records', message) for message in _record_changes.entry_errors(params['records'])]
-    if not 0 <= params['ttl'] <= MAX_TTL:
-        problems.append(('ttl', 'ttl: must be a number of seconds from 0 to %d (RFC 2181 8)' % MAX_TTL))
-    if not 1 <= params['dns_port'] <= 65535:
-        problems.append(('dns_port', 'dns_port: must be a port number from 1 to 65535'))
-    if not 0 < params['timeout'] <= 3600:
-        problems.append(('timeout', 'timeout: must be a number of seconds greater than 0 and at most 3600'))
-    return problems
+    return ARGUMENTS.problems(params)
 
 
 def _resolver_text(params):
@@ -62,8 +63,6 @@ def _resolver_text(params):
 def run_module(module):
     """Read the records' names and exit with the changes (never changed: it only reads)."""
     params = module.params
-    fail_on_problems(module, option_problems(params))
-    check_libraries(module, LIBRARIES)
     resolver = _resolver.make_resolver(params['nameservers'], params['dns_port'], params['timeout'])
     names = [entry['name'].rstrip('.') for entry in params['records']]
     try:

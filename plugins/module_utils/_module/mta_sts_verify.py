@@ -7,19 +7,20 @@
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-The backend contract is in ``_backend``. Uses from the AnsibleModule: ``params``, ``fail_json``,
+The backend contract is in ``common``. Uses from the AnsibleModule: ``params``, ``fail_json``,
 ``exit_json``. Check mode runs exactly the same as a normal run: the module only looks.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
+
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.resolver import DNSPYTHON
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.smtp import SMTP_PORT
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify import evaluate, options as verify_options, run
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.common import check_libraries, fail_on_problems
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.policy import MODES
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.argspec import ArgumentSpec, resolver_options
 
 # The options that are the same for every domain of a call (``verify_options.settings`` keys).
 OPTION_KEYS = ('nameservers', 'dns_port', 'ca_path', 'timeout', 'smtp_port', 'checks', 'expect', 'policy')
@@ -43,32 +44,48 @@ def _policy_spec():
     ))
 
 
-def argument_spec():
-    """The mta_sts_verify options; DOCUMENTATION in plugins/modules/mta_sts_verify.py mirrors it."""
-    return dict(
-        domain=dict(type='str'),
-        domains=dict(type='list', elements='dict', options=dict(
-            domain=dict(type='str', required=True),
+def _arguments():
+    defaults = verify_options.DEFAULTS
+    spec = ArgumentSpec(
+        dict(
+            domain=dict(type='str'),
+            domains=dict(type='list', elements='dict', options=dict(
+                domain=dict(type='str', required=True),
+                expect=_expect_spec(),
+                policy=_policy_spec(),
+            )),
+            workers=dict(type='int', default=verify_options.DEFAULT_WORKERS),
+            ca_path=dict(type='path'),
+            smtp_port=dict(type='int', default=defaults['smtp_port']),
+            checks=dict(type='list', elements='str', choices=list(verify_options.CHECK_GROUPS),
+                        default=list(defaults['checks'])),
             expect=_expect_spec(),
             policy=_policy_spec(),
-        )),
-        workers=dict(type='int', default=verify_options.DEFAULT_WORKERS),
-        nameservers=dict(type='list', elements='str'),
-        dns_port=dict(type='int', default=53),
-        ca_path=dict(type='path'),
-        timeout=dict(type='float', default=10.0),
-        smtp_port=dict(type='int', default=SMTP_PORT),
-        checks=dict(type='list', elements='str', choices=list(verify_options.CHECK_GROUPS),
-                    default=list(verify_options.CHECK_GROUPS)),
-        expect=_expect_spec(),
-        policy=_policy_spec(),
-        fail_on=dict(type='str', default='error', choices=list(verify_options.FAIL_ON)),
+            fail_on=dict(type='str', default='error', choices=list(verify_options.FAIL_ON)),
+        ),
+        checks=[_own_problems],
+        mutually_exclusive=[('domain', 'domains')],
+        required_one_of=[('domain', 'domains')],
     )
+    return spec.merge(resolver_options())
 
 
-MODULE_KWARGS = dict(supports_check_mode=True, mutually_exclusive=[('domain', 'domains')],
-                     required_one_of=[('domain', 'domains')])
+def _own_problems(params):
+    if params['domains'] is None:
+        problems = verify_options.domain_problems([params['domain']])
+    else:
+        problems = verify_options.entry_problems(params['domains']) + verify_options.workers_problems(params['workers'])
+    return verify_options.check_problems(_options(params)) + problems
+
+
+ARGUMENTS = _arguments()
+MODULE_KWARGS = ARGUMENTS.module_kwargs()
 LIBRARIES = (DNSPYTHON,)
+
+
+def argument_spec():
+    """The mta_sts_verify options; DOCUMENTATION in plugins/modules/mta_sts_verify.py mirrors it."""
+    return ARGUMENTS.spec()
 
 
 def _options(params):
@@ -77,9 +94,7 @@ def _options(params):
 
 def option_problems(params):
     """``(option, message)`` for every rule the options break. Pure."""
-    if params['domains'] is None:
-        return verify_options.option_problems([params['domain']], _options(params))
-    return verify_options.entry_problems(params['domains'], _options(params), params['workers'])
+    return ARGUMENTS.problems(params)
 
 
 def fleet_summary(results, failing):
@@ -93,8 +108,9 @@ def fleet_summary(results, failing):
 def run_module(module):
     """Verify O(domain) or O(domains); exits the module, failing when a finding reaches O(fail_on)."""
     params = module.params
-    fail_on_problems(module, option_problems(params))
-    check_libraries(module, LIBRARIES)
+    if params['ca_path'] and not os.access(params['ca_path'], os.R_OK):
+        module.fail_json(msg='ca_path %s is not a readable file; give a PEM bundle of trusted roots' % params['ca_path'],
+                         invalid_options=['ca_path'])
     options = _options(params)
     fail_on = params['fail_on']
 

@@ -12,7 +12,7 @@ tables of ``smtp_tls_policy_maps`` in their order, and the first answer wins - e
 walk. A socketmap table is asked directly over its socket (``socketmap_query``:
 one deadline, and a dead daemon is told apart from "no policy", which ``postmap -q`` reports
 alike); every other table with ``postmap -q``. Only reads: check mode runs like a normal run.
-The backend contract is in ``_backend``. Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``, ``get_bin_path``,
+The backend contract is in ``common``. Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``, ``get_bin_path``,
 ``run_command``.
 """
 
@@ -22,7 +22,6 @@ __metaclass__ = type
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import postfix as _postfix
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import postfix_tables
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.common import check_libraries, fail_on_problems
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.socketmap import socketmap_query
 
 PARAMETER = 'smtp_tls_policy_maps'
@@ -102,8 +101,6 @@ def policy_for(module, params, domain, tables, socketmaps):
 
 def run_module(module):
     params = module.params
-    fail_on_problems(module, option_problems(params))
-    check_libraries(module, LIBRARIES)
     config_directory = params['config_directory']
     try:
         _postfix.check_config_directory(config_directory)

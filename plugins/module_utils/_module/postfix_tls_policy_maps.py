@@ -10,7 +10,7 @@ This module is private to the mailsec.mta_sts collection; its interface may chan
 Reads the value with ``postconf -h``, computes the new list (``postfix_tables.place_entry``), and
 only when it differs: keeps main.cf's bytes, sets the value with ``postconf -e``, runs ``postfix
 check``, and puts the old main.cf back when the check fails. The backend contract is in
-``_backend``. Uses from the AnsibleModule:
+``common``. Uses from the AnsibleModule:
 ``params``, ``check_mode``, ``_diff``, ``fail_json``, ``exit_json``, ``atomic_move``,
 ``get_bin_path``, ``run_command``.
 """
@@ -23,7 +23,6 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import postfix as _postfix
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import postfix_tables
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.common import check_libraries, fail_on_problems
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import read_file, write_file
 
 PARAMETER = 'smtp_tls_policy_maps'
@@ -59,8 +58,6 @@ def _line(value):
 
 def run_module(module):
     params = module.params
-    fail_on_problems(module, option_problems(params))
-    check_libraries(module, LIBRARIES)
     config_directory = params['config_directory']
     try:
         main_cf = _postfix.check_config_directory(config_directory)

@@ -7,19 +7,17 @@
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-The two backends (``_sts_record_module``, ``_tlsrpt_record_module``) are ``record_backend(kind)``
-with kind 'sts' or 'tlsrpt': the backend contract of ``_backend``. Uses from the AnsibleModule:
+The two backends (``mta_sts_record``, ``tlsrpt_record``) are each a ``RecordBackend(kind)``
+with kind 'sts' or 'tlsrpt': the backend contract of ``common``. Uses from the AnsibleModule:
 ``params``, ``check_mode``, ``fail_json``, ``exit_json``.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible.module_utils.basic import env_fallback
-
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import txt_update
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import dns_update
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.common import check_libraries, fail_on_problems
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.argspec import ArgumentSpec, dns_update_options
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.names import domain_error
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import (
     STS_PREFIX,
@@ -33,27 +31,11 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records impo
     uri_error,
 )
 
-DEFAULT_TTL = 3600
-
 # The record kinds: owner name prefix, version tag, and the option holding the record's content.
 KINDS = {
     'sts': {'prefix': STS_PREFIX, 'version': STS_VERSION, 'option': 'id'},
     'tlsrpt': {'prefix': TLSRPT_PREFIX, 'version': TLSRPT_VERSION, 'option': 'rua'},
 }
-
-
-def dns_update_argument_spec():
-    """The shared DNS update options; plugins/doc_fragments/dns_update.py documents exactly these."""
-    return dict(
-        server=dict(type='str', required=True),
-        port=dict(type='int', default=txt_update.DEFAULT_PORT),
-        zone=dict(type='str'),
-        key_name=dict(type='str'),
-        key_secret=dict(type='str', no_log=True, fallback=(env_fallback, [txt_update.SECRET_ENV])),
-        key_algorithm=dict(type='str', default=txt_update.DEFAULT_TSIG_ALGORITHM, choices=list(txt_update.TSIG_ALGORITHMS)),
-        timeout=dict(type='float', default=txt_update.DEFAULT_TIMEOUT),
-        ttl=dict(type='int', default=DEFAULT_TTL),
-    )
 
 
 def unique(values):
@@ -74,8 +56,12 @@ def desired_value(params, kind):
     return render_tlsrpt(unique(params['rua']))
 
 
-def record_argument_spec(kind):
-    """Every option of the record module of ``kind``; its DOCUMENTATION mirrors this."""
+def record_arguments(kind):
+    """Every option of the record module of ``kind``, its constraints and checks; DOCUMENTATION mirrors it.
+
+    Whether the record's content is given is checked by ``record_option_problems``, for single
+    records and for each element of O(records) alike.
+    """
     content = KINDS[kind]['option']
     if kind == 'sts':
         content_spec = dict(type='str', aliases=['policy_id'])
@@ -86,27 +72,16 @@ def record_argument_spec(kind):
         state=dict(type='str', default='present', choices=['present', 'absent']),
     )
     entry[content] = dict(content_spec)
-    spec = dns_update_argument_spec()
-    spec.update(
-        domain=dict(type='str'),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-        records=dict(type='list', elements='dict', options=entry),
-    )
-    spec[content] = dict(content_spec)
-    return spec
-
-
-def record_module_kwargs(kind):
-    """The AnsibleModule keyword arguments that go with ``record_argument_spec(kind)``.
-
-    Whether the record's content is given is checked by ``record_option_problems``, for single
-    records and for each element of O(records) alike.
-    """
-    return dict(
-        supports_check_mode=True,
-        mutually_exclusive=[('domain', 'records'), (KINDS[kind]['option'], 'records')],
-        required_one_of=[('domain', 'records')],
-    )
+    own = {
+        'domain': dict(type='str'),
+        'state': dict(type='str', default='present', choices=['present', 'absent']),
+        'records': dict(type='list', elements='dict', options=entry),
+        content: dict(content_spec),
+    }
+    spec = ArgumentSpec(own, checks=[lambda params: record_option_problems(params, kind)],
+                        mutually_exclusive=[('domain', 'records'), (content, 'records')],
+                        required_one_of=[('domain', 'records')])
+    return spec.merge(dns_update_options())
 
 
 def targets(params, kind):
@@ -152,9 +127,10 @@ def entry_problems(entry, kind, zone=None, label=''):
 
 
 def record_option_problems(params, kind):
-    """Why the options of a record module cannot be used, as ``(option, message)`` pairs. Pure."""
-    errors = txt_update.update_option_problems(params)
-    zone = params.get('zone') if not any(option == 'zone' for option, dummy in errors) else None
+    """Why the records asked for cannot be published, as ``(option, message)`` pairs (the DNS update
+    options have their own checks, ``dns_update_options()``). Pure."""
+    errors = []
+    zone = params.get('zone') if not txt_update.update_option_problems(params) else None
     seen = {}
     for label, entry in targets(params, kind):
         for option, message in entry_problems(entry, kind, zone, label):
@@ -205,20 +181,21 @@ def update_records(module, kind):
                      diff=[change.diff() for change in changes if change.changed])
 
 
-def record_backend(kind):
-    """The backend contract (see ``_backend``) of the record module of ``kind``:
-    ``(argument_spec, MODULE_KWARGS, LIBRARIES, option_problems, run_module)``."""
-    libraries = (dns_update.DNSPYTHON,)
+class RecordBackend(object):
+    """The backend contract (see ``common``) of the record module of ``kind`` ('sts' or 'tlsrpt')."""
 
-    def argument_spec():
-        return record_argument_spec(kind)
+    LIBRARIES = (dns_update.DNSPYTHON,)
 
-    def option_problems(params):
-        return record_option_problems(params, kind)
+    def __init__(self, kind):
+        self.kind = kind
+        self.arguments = record_arguments(kind)
+        self.MODULE_KWARGS = self.arguments.module_kwargs()
 
-    def run_module(module):
-        fail_on_problems(module, option_problems(module.params))
-        check_libraries(module, libraries)
-        update_records(module, kind)
+    def argument_spec(self):
+        return self.arguments.spec()
 
-    return argument_spec, record_module_kwargs(kind), libraries, option_problems, run_module
+    def option_problems(self, params):
+        return self.arguments.problems(params)
+
+    def run_module(self, module):
+        update_records(module, self.kind)

@@ -8,7 +8,7 @@ bounds, hand the bytes to ``_report``, and return reports, rejections and the pe
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-The backend contract is in ``_backend``. Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``, ``warn``. Never writes.
+The backend contract is in ``common``. Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``, ``warn``. Never writes.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,7 +23,6 @@ import stat
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import report_parse
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import report_decode
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import report_summary
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.common import check_libraries, fail_on_problems
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings import ERROR, Finding
 
 # Files a folder is read for; a file named directly (or by a glob) is read whatever its name.
@@ -308,8 +307,6 @@ def evaluate(outcomes, domains=None, since=None, return_reports=True):
 def run_module(module):
     """Read the reports named by the options and exit with the result; never changes anything."""
     params = module.params
-    fail_on_problems(module, option_problems(params))
-    check_libraries(module, LIBRARIES)
     since = parse_since(params['since']) if params['since'] is not None else None
     try:
         outcomes, warnings = collect(params)

@@ -11,10 +11,10 @@ This module is private to the mailsec.mta_sts collection; its interface may chan
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import ipaddress
-import os
-
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.https import HTTPS_PORT
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.resolver import (
+    DEFAULT_PORT as DEFAULT_DNS_PORT, DEFAULT_TIMEOUT, resolver_option_problems,
+)
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.smtp import SMTP_PORT
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.mx import pattern_error
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.names import domain_error
@@ -37,9 +37,9 @@ DEFAULT_WORKERS = 4
 MAX_WORKERS = 64
 DEFAULT_PROBE_WORKERS = 16
 DEFAULTS = {
-    'nameservers': None, 'dns_port': 53, 'ca_path': None, 'timeout': 10.0, 'smtp_port': SMTP_PORT,
-    'checks': list(CHECK_GROUPS), 'expect': None, 'https_port': HTTPS_PORT, 'ehlo_name': None,
-    'policy': None,
+    'nameservers': None, 'dns_port': DEFAULT_DNS_PORT, 'ca_path': None, 'timeout': DEFAULT_TIMEOUT,
+    'smtp_port': SMTP_PORT, 'checks': list(CHECK_GROUPS), 'expect': None, 'https_port': HTTPS_PORT,
+    'ehlo_name': None, 'policy': None,
 }
 
 
@@ -51,29 +51,33 @@ def settings(**options):
     return result
 
 
-def option_problems(domains, options):
-    """``[(option, message)]`` for values that break a rule; checked before any I/O."""
+def domain_problems(domains, option='domain'):
+    """``[(option, message)]`` for every name of ``domains`` that is not a mail domain in A-labels."""
     problems = []
     for domain in domains:
         error = domain_error(domain) if isinstance(domain, str) else 'must be a string'
         if error is not None:
-            problems.append(('domain', 'domain %r %s; give the mail domain as a host name in A-labels' % (domain, error)))
-    for server in options.get('nameservers') or []:
-        try:
-            ipaddress.ip_address(server)
-        except ValueError:
-            problems.append(('nameservers', 'nameservers entry %r is not an IP address; give the addresses of '
-                                            'the DNS servers to ask' % (server,)))
-    for option in ('dns_port', 'smtp_port', 'https_port'):
+            problems.append((option, 'domain %r %s; give the mail domain as a host name in A-labels' % (domain, error)))
+    return problems
+
+
+def setting_problems(options):
+    """``[(option, message)]`` for the settings of a verification (``DEFAULTS`` keys) that break a rule.
+
+    Pure: the resolver's rules are its own (``_client.resolver.resolver_option_problems``), and whether
+    ``ca_path`` can be read is found out when it is read.
+    """
+    return (resolver_option_problems(options.get('nameservers'), options.get('dns_port'), options.get('timeout'))
+            + check_problems(options))
+
+
+def check_problems(options):
+    """``setting_problems()`` less the resolver's: the checks, their ports, ``expect`` and the candidate ``policy``."""
+    problems = []
+    for option in ('smtp_port', 'https_port'):
         value = options.get(option)
         if value is not None and not 1 <= value <= 65535:
             problems.append((option, '%s must be a port number from 1 to 65535, got %r' % (option, value)))
-    timeout = options.get('timeout')
-    if timeout is not None and not timeout > 0:
-        problems.append(('timeout', 'timeout must be a positive number of seconds, got %r' % (timeout,)))
-    ca_path = options.get('ca_path')
-    if ca_path and not os.access(ca_path, os.R_OK):
-        problems.append(('ca_path', 'ca_path %s is not a readable file; give a PEM bundle of trusted roots' % ca_path))
     unknown = [group for group in options.get('checks') or [] if group not in CHECK_GROUPS]
     if unknown:
         problems.append(('checks', 'checks %s unknown; choose from %s' % (', '.join(unknown), ', '.join(CHECK_GROUPS))))
@@ -82,16 +86,21 @@ def option_problems(domains, options):
     return problems
 
 
-def entry_problems(entries, options, workers):
-    """Like ``option_problems()`` for the module's O(domains) entries and O(workers), with the entry named."""
-    problems = option_problems([], options)
+def entry_problems(entries):
+    """``[('domains', message)]`` for the module's O(domains) entries, each message naming its entry."""
+    problems = []
     for index, entry in enumerate(entries):
-        found = (option_problems([entry['domain']], {}) + _expect_problems(entry.get('expect') or {})
+        found = (domain_problems([entry['domain']]) + _expect_problems(entry.get('expect') or {})
                  + _candidate_problems(entry.get('policy')))
         problems.extend(('domains', 'domains[%d]: %s' % (index, message)) for dummy, message in found)
-    if not 1 <= workers <= MAX_WORKERS:
-        problems.append(('workers', 'workers must be from 1 to %d, got %r' % (MAX_WORKERS, workers)))
     return problems
+
+
+def workers_problems(workers):
+    """``[('workers', message)]`` when ``workers`` is outside 1..MAX_WORKERS."""
+    if not 1 <= workers <= MAX_WORKERS:
+        return [('workers', 'workers must be from 1 to %d, got %r' % (MAX_WORKERS, workers))]
+    return []
 
 
 def _candidate_problems(policy):

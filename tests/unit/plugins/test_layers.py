@@ -7,7 +7,8 @@
 
 A layer imports only from itself and the layers to its right; nothing left of ``_module`` imports
 ``ansible.*``; filters use ``_core`` only; every module calls its backend the same way and every
-backend has the same contract (``_module/common.py``).
+backend has the same contract (``_module/common.py``), whose ``run()`` checks the input and the
+libraries before the backend works.
 """
 
 import ast
@@ -33,8 +34,8 @@ BACKENDS = sorted(path.stem for path in (MODULE_UTILS / '_module').glob('*.py') 
 UTILS = sorted(str(path.relative_to(MODULE_UTILS)) for path in MODULE_UTILS.rglob('*.py'))
 
 MAIN = '''def main():
-    module = AnsibleModule(argument_spec=argument_spec(), **MODULE_KWARGS)
-    run_module(module)
+    module = AnsibleModule(argument_spec=backend.argument_spec(), **backend.MODULE_KWARGS)
+    run(module, backend)
 '''
 
 
@@ -100,26 +101,30 @@ def test_the_layer_test_sees_a_wrong_import(tmp_path):
 
 
 def _backend_of(module_name):
+    """The backend module the module file imports (``from ..._module import <name> as backend``)."""
     imports = imports_of(PLUGINS / 'modules' / (module_name + '.py'))
-    backends = [name for name in imports if layer_of(name) == '_module']
+    backends = [name for name in imports if layer_of(name) == '_module' and name.rsplit('.', 1)[1] in MODULES]
     assert len(backends) == 1, '%s imports %s' % (module_name, backends)
-    return backends[0], imports[backends[0]]
+    return backends[0]
 
 
 def test_every_module_has_a_backend_named_after_it():
     assert BACKENDS == MODULES
-    assert sorted(_backend_of(name)[0].rsplit('.', 1)[1] for name in MODULES) == MODULES
+    assert sorted(_backend_of(name).rsplit('.', 1)[1] for name in MODULES) == MODULES
 
 
 @pytest.mark.parametrize('module_name', MODULES)
-def test_the_module_calls_its_backend_the_standard_way(module_name):
+def test_the_module_hands_itself_to_its_backend_through_run(module_name):
     source = (PLUGINS / 'modules' / (module_name + '.py')).read_text()
-    backend, names = _backend_of(module_name)
+    backend = _backend_of(module_name)
     assert backend == PREFIX + 'module_utils._module.' + module_name
-    assert sorted(names) == ['MODULE_KWARGS', 'argument_spec', 'run_module']
     assert MAIN in source
     imports = imports_of(PLUGINS / 'modules' / (module_name + '.py'))
-    assert sorted(name for name in imports if name.startswith('ansible')) == sorted([backend, 'ansible.module_utils.basic'])
+    assert imports[PREFIX + 'module_utils._module'] == [module_name]
+    assert imports[PREFIX + 'module_utils._module.common'] == ['run']
+    assert imports['ansible.module_utils.basic'] == ['AnsibleModule']
+    assert sorted(name for name in imports if name.startswith('ansible')) == sorted([
+        backend, PREFIX + 'module_utils._module', PREFIX + 'module_utils._module.common', 'ansible.module_utils.basic'])
 
 
 @pytest.mark.parametrize('backend', BACKENDS)

@@ -22,6 +22,7 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import recor
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import record_update as _record_update
 
 from strategies import domains, sts_ids
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import argspec
 
 STS = 'v=STSv1'
 TLSRPT = 'v=TLSRPTv1'
@@ -263,9 +264,9 @@ def good(**changes):
 
 def test_good_options_pass():
     assert txt_update.update_option_problems(good()) == []
-    assert _record_update.record_option_problems(good(), 'sts') == []
-    assert _record_update.record_option_problems(good(), 'tlsrpt') == []
-    assert _record_update.record_option_problems(good(key_name=None, key_secret=None, zone='example.com.'), 'sts') == []
+    assert _record_update.RecordBackend('sts').option_problems(good()) == []
+    assert _record_update.RecordBackend('tlsrpt').option_problems(good()) == []
+    assert _record_update.RecordBackend('sts').option_problems(good(key_name=None, key_secret=None, zone='example.com.')) == []
 
 
 @pytest.mark.parametrize('kind, changes, option, message', [
@@ -294,14 +295,14 @@ def test_good_options_pass():
     ('tlsrpt', dict(zone='other.example.com'), 'zone', 'zone: _smtp._tls.example.com is not inside the zone'),
 ])
 def test_bad_options_name_option_and_rule(kind, changes, option, message):
-    errors = _record_update.record_option_problems(good(**changes), kind)
+    errors = _record_update.RecordBackend(kind).option_problems(good(**changes))
     assert [o for o, dummy in errors] == [option]
     assert message in errors[0][1]
 
 
 def test_absent_needs_no_record_content():
-    assert _record_update.record_option_problems(good(state='absent', id=None, rua=None), 'sts') == []
-    assert _record_update.record_option_problems(good(state='absent', id=None, rua=None), 'tlsrpt') == []
+    assert _record_update.RecordBackend('sts').option_problems(good(state='absent', id=None, rua=None)) == []
+    assert _record_update.RecordBackend('tlsrpt').option_problems(good(state='absent', id=None, rua=None)) == []
 
 
 @pytest.mark.parametrize('secret', ['not base64!', 'QUJD=====', 'c2VjcmV0', '', 'AAAA' + 'x'])
@@ -319,7 +320,7 @@ def test_secret_may_be_wrapped_like_in_a_key_file():
 
 @given(domain=domains(), policy_id=sts_ids())
 def test_valid_domains_and_ids_pass(domain, policy_id):
-    assert _record_update.record_option_problems(good(domain=domain, id=policy_id), 'sts') == []
+    assert _record_update.RecordBackend('sts').option_problems(good(domain=domain, id=policy_id)) == []
 
 
 def test_desired_values():
@@ -334,7 +335,7 @@ def test_argspec_mirrors_the_doc_fragment():
     import yaml
     from ansible_collections.mailsec.mta_sts.plugins.doc_fragments.dns_update import ModuleDocFragment
     docs = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
-    spec = _record_update.dns_update_argument_spec()
+    spec = argspec.dns_update_options().spec()
     assert sorted(docs) == sorted(spec)
     for name, option in spec.items():
         doc = docs[name]
@@ -355,7 +356,7 @@ def test_records_entries_are_checked_each_and_named():
         {'domain': 'd.example.com', 'id': None, 'state': 'absent'},
         {'domain': 'A.example.com', 'id': 'abc', 'state': 'present'},
     ])
-    errors = _record_update.record_option_problems(params, 'sts')
+    errors = _record_update.RecordBackend('sts').option_problems(params)
     assert [option for option, dummy in errors] == ['records', 'records', 'records']
     assert errors[0][1].startswith('records[1].domain: ')
     assert errors[1][1] == 'records[2].id: must be 1 to 32 letters and digits (RFC 8461 3.1)'
@@ -364,7 +365,7 @@ def test_records_entries_are_checked_each_and_named():
 
 def test_records_argument_spec_mirrors_the_single_options():
     for kind, content in (('sts', 'id'), ('tlsrpt', 'rua')):
-        spec = _record_update.record_argument_spec(kind)
+        spec = _record_update.record_arguments(kind).spec()
         entry = spec['records']['options']
         assert sorted(entry) == sorted(['domain', 'state', content])
         assert entry[content] == spec[content]

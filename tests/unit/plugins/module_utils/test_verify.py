@@ -237,15 +237,42 @@ def test_evaluate_is_pure():
     (['exa mple.test', 'ok.test'], {}, ['domain']),
     (['example.test'], {'nameservers': ['192.0.2.1', '2001:db8::1', 'ns.example.test']}, ['nameservers']),
     (['example.test'], {'timeout': 0, 'smtp_port': 0, 'dns_port': 70000}, ['dns_port', 'smtp_port', 'timeout']),
-    (['example.test'], {'ca_path': '/nonexistent/ca.pem'}, ['ca_path']),
     (['example.test'], {'checks': ['record', 'dane']}, ['checks']),
     (['example.test'], {'expect': {'id': 'a-b', 'mx': ['*.'], 'max_age': -1, 'rua': ['ftp://x.test']}}, ['expect']),
 ])
 def test_validate(domains, options, bad_options):
-    problems = verify_options.option_problems(domains, options)
+    problems = verify_options.domain_problems(domains) + verify_options.setting_problems(options)
     assert sorted(set(option for option, dummy in problems)) == bad_options
     for option, message in problems:
         assert option.split('_')[0] in message
+
+
+class _Failed(Exception):
+    pass
+
+
+class _Module(object):
+    def __init__(self, **params):
+        self.params = params
+
+    def fail_json(self, **result):
+        raise _Failed(result)
+
+
+def test_an_unreadable_ca_path_fails_before_any_lookup():
+    params = dict((name, option.get('default')) for name, option in _verify_module.argument_spec().items())
+    params.update(domain='example.test', ca_path='/nonexistent/ca.pem', nameservers=['127.0.0.1'], dns_port=9)
+    with pytest.raises(_Failed) as failed:
+        _verify_module.run_module(_Module(**params))
+    assert failed.value.args[0]['invalid_options'] == ['ca_path']
+    assert '/nonexistent/ca.pem is not a readable file' in failed.value.args[0]['msg']
+
+
+def test_the_module_checks_the_resolver_options_once():
+    params = dict((name, option.get('default')) for name, option in _verify_module.argument_spec().items())
+    params.update(domain='example.test', timeout=0, nameservers=['ns.example.test'])
+    problems = _verify_module.option_problems(params)
+    assert sorted(option for option, dummy in problems) == ['nameservers', 'timeout']
 
 
 def test_argument_spec_matches_the_documentation():
@@ -499,7 +526,7 @@ def test_preflight_an_mx_set_that_cannot_be_resolved_is_an_error_in_every_mode(m
 
 
 def test_preflight_candidate_is_validated_before_any_io():
-    problems = verify_options.option_problems(['example.test'], {'policy': {'mode': 'enforce', 'mx': ['*.'], 'max_age': -1}})
+    problems = verify_options.setting_problems({'policy': {'mode': 'enforce', 'mx': ['*.'], 'max_age': -1}})
     assert sorted(set(option for option, dummy in problems)) == ['policy']
     assert any('policy.mx entry' in message for dummy, message in problems)
     assert any('policy.max_age must be an integer' in message for dummy, message in problems)
