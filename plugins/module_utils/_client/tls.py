@@ -26,6 +26,7 @@ import tempfile
 import time
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.deadline import ProbeError
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.time import format_epoch
 
 RECV_SIZE = 16384
 
@@ -56,14 +57,10 @@ def insecure_tls_context():
     return context
 
 
-def _iso_time(seconds):
-    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(seconds))
-
-
 def _summary(not_after_seconds, names, now):
     if not_after_seconds is None:
         return {'not_after': None, 'days_left': None, 'names': names}
-    return {'not_after': _iso_time(not_after_seconds),
+    return {'not_after': format_epoch(not_after_seconds),
             'days_left': int((not_after_seconds - (time.time() if now is None else now)) // 86400),
             'names': names}
 

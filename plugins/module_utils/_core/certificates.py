@@ -22,6 +22,7 @@ import re
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.libraries import Library
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.mx import matching_pattern
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.time import format_timestamp
 
 try:
     from cryptography import x509
@@ -42,10 +43,6 @@ REASONS = ('missing', 'unreadable', 'name', 'key_missing', 'key_mismatch', 'issu
 
 class CertificateError(ValueError):
     """A file that is not a PEM certificate (or key) this module can read."""
-
-
-def _iso(moment):
-    return moment.strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
 def utc_time(cert, name):
@@ -81,8 +78,8 @@ def certificate_facts(pem):
     not_after = utc_time(cert, 'not_valid_after')
     return {
         'serial': '%x' % cert.serial_number,
-        'not_before': _iso(utc_time(cert, 'not_valid_before')),
-        'not_after': _iso(not_after),
+        'not_before': format_timestamp(utc_time(cert, 'not_valid_before')),
+        'not_after': format_timestamp(not_after),
         'not_after_epoch': (not_after - datetime.datetime(1970, 1, 1, tzinfo=_UTC)).total_seconds(),
         'names': list(names),
         'public_key': cert.public_key().public_bytes(serialization.Encoding.DER,

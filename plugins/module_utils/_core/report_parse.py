@@ -26,6 +26,7 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings imp
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.report_decode import (
     clip, MAX_UNCOMPRESSED_SIZE, ReportError, decode, sniff,
 )
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.time import format_timestamp
 
 POLICY_TYPES = ('sts', 'tlsa', 'no-policy-found')
 # RFC 8460 4.3.1: the sender could not negotiate an authenticated TLS session with the MX host.
@@ -103,12 +104,6 @@ def parse_datetime(value):
             raise ValueError('zone offset out of range')
         moment = moment - offset if sign == '+' else moment + offset
     return moment, bool(zulu or sign)
-
-
-def format_datetime(moment):
-    """ISO 8601 UTC with a ``Z``: ``2026-04-01T00:00:00Z`` (whole seconds)."""
-    return '%04d-%02d-%02dT%02d:%02d:%02dZ' % (moment.year, moment.month, moment.day,
-                                               moment.hour, moment.minute, moment.second)
 
 
 # ---------------------------------------------------------------- one report
@@ -344,7 +339,7 @@ def _date_range(data, findings):
     end = _parse_datetime_field(date_range, 'end-datetime', findings)
     if start is not None and end is not None and end < start:
         findings.append(Finding(ERROR, 'date-range', 'date-range ends (%s) before it starts (%s)'
-                                % (format_datetime(end), format_datetime(start))))
+                                % (format_timestamp(end), format_timestamp(start))))
     return start, end
 
 
@@ -396,8 +391,8 @@ def normalize(data, source=None, domain_hint=None):
         'organization_name': organization.strip(),
         'contact_info': contact,
         'report_id': report_id.strip(),
-        'start': format_datetime(start),
-        'end': format_datetime(end),
+        'start': format_timestamp(start),
+        'end': format_timestamp(end),
         'policies': policies,
         'findings': [finding.as_dict() for finding in findings],
     }

@@ -30,6 +30,7 @@ import datetime
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings import DELIVERY_CHECKS, ERROR, WARNING
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.policy import policy_id
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.time import utc_today
 
 AUTO = 'auto'
 ROLLBACK_DAYS = 2
@@ -135,7 +136,7 @@ def plan(domains, preflight_results, reports_summary, min_days=DEFAULT_MIN_DAYS,
     'lines': [msg]}``, ``lines`` saying for each domain that changes or is held what happens to it.
     """
     if today is None:
-        today = datetime.datetime.utcnow().date().isoformat()
+        today = utc_today()
     results = dict((result['domain'].lower(), result) for result in preflight_results or [])
     summary = dict((name.lower(), entry) for name, entry in (reports_summary or {}).items())
     output = {'modes': {}, 'held': [], 'held_domains': [], 'warnings': [], 'rollout': [], 'rollback': [],

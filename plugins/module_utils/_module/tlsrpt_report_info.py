@@ -24,6 +24,7 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import repor
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import report_decode
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import report_summary
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings import ERROR, Finding
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.time import format_timestamp, utc_now
 
 # Files a folder is read for; a file named directly (or by a glob) is read whatever its name.
 FOLDER_SUFFIXES = ('.json', '.gz', '.eml')
@@ -60,23 +61,19 @@ class SourceError(Exception):
         self.msg = msg
 
 
-def _utcnow():
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-
-
 def parse_since(value, now=None):
     """The ``since`` option as ``YYYY-MM-DDTHH:MM:SSZ``: an RFC 3339 date or date-time (no zone = UTC),
     or an age such as ``30d`` (units s, m, h, d, w) counted back from ``now``. ValueError when neither."""
     match = _RELATIVE.match(value)
     if match:
-        moment = (now or _utcnow()) - datetime.timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
-        return report_parse.format_datetime(moment)
+        moment = (now or utc_now()) - datetime.timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+        return format_timestamp(moment)
     try:
         moment, dummy = report_parse.parse_datetime(value)
     except (ValueError, OverflowError):
         raise ValueError('since: %r is neither a date (2026-05-01), a date-time (2026-05-01T00:00:00Z) nor an age '
                          '(30d, 12h, 2w)' % value)
-    return report_parse.format_datetime(moment)
+    return format_timestamp(moment)
 
 
 def option_problems(params):

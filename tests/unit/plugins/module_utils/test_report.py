@@ -24,6 +24,7 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings imp
 
 import report_samples as samples
 from report_samples import dumps, gz, report
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.time import format_timestamp
 
 MIB = 1024 * 1024
 
@@ -389,7 +390,7 @@ def test_sts_policy_without_domain_takes_the_hint_with_a_warning():
 ])
 def test_datetimes(value, expected, zoned):
     moment, has_zone = report_parse.parse_datetime(value)
-    assert report_parse.format_datetime(moment) == expected
+    assert format_timestamp(moment) == expected
     assert has_zone == zoned
 
 
