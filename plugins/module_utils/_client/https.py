@@ -17,6 +17,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import ssl
+from typing import Optional, TypedDict
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.policy import POLICY_PATH, policy_host
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.deadline import Deadline, ProbeError
@@ -29,6 +31,22 @@ MAX_POLICY_BYTES = 64 * 1024
 MAX_HEADER_BYTES = 16 * 1024
 
 USER_AGENT = 'mailsec.mta_sts-verify'
+
+class PolicyResponse(TypedDict):
+    """What one HTTPS fetch of the policy saw (``fetch_policy``); judged by ``_verify.evaluate``."""
+
+    address: str
+    status: int
+    reason: str
+    content_type: Optional[str]
+    location: Optional[str]
+    body: Optional[bytes]  # None when not read (status other than 200) or too large
+    too_large: bool
+    length: Optional[int]
+    tls_version: Optional[str]
+    cert_not_after: Optional[str]
+    cert_days_left: Optional[int]
+
 
 _STATUS_LINE_RE = re.compile(r'^HTTP/([0-9])\.([0-9]) ([0-9]{3})(?: (.*))?$')
 
@@ -112,13 +130,13 @@ def _request(host):
             'Connection: close\r\n\r\n' % (POLICY_PATH, host, USER_AGENT)).encode('ascii')
 
 
-def fetch_policy(domain, address, context, timeout, port=HTTPS_PORT, limit=MAX_POLICY_BYTES):
+def fetch_policy(domain: str, address: str, context: ssl.SSLContext, timeout: float, port: int = HTTPS_PORT,
+                 limit: int = MAX_POLICY_BYTES) -> PolicyResponse:
     """GET ``https://mta-sts.<domain>/.well-known/mta-sts.txt`` from ``address``, within ``timeout``.
 
     One deadline covers connect, TLS handshake, request, headers and body. Redirects are never
     followed; a body is read only for status 200, and never more than ``limit`` bytes.
-    Returns ``{address, status, reason, content_type, location, body, too_large, length,
-    tls_version, cert_not_after, cert_days_left}`` (``body`` is None when not read or too large).
+    Returns a ``PolicyResponse``.
     Raises ``ProbeError`` (kind timeout, connect, tls, certificate or http).
     """
     host = policy_host(domain)
@@ -134,7 +152,7 @@ def fetch_policy(domain, address, context, timeout, port=HTTPS_PORT, limit=MAX_P
         stream = Stream(tls, deadline)
         stream.send(_request(host), 'sending the request')
         status, reason, headers = _read_head(stream)
-        result = {
+        result: PolicyResponse = {
             'address': address, 'status': status, 'reason': reason,
             'content_type': (headers.get('content-type') or [None])[0],
             'location': (headers.get('location') or [None])[0],

@@ -14,6 +14,8 @@ __metaclass__ = type
 
 import re
 import socket
+import ssl
+from typing import List, Optional, TypedDict
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.deadline import Deadline, ProbeError
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.tls import (
@@ -25,6 +27,20 @@ SMTP_PORT = 25
 
 MAX_SMTP_LINE = 4096
 MAX_SMTP_LINES = 100
+
+class SmtpProbe(TypedDict):
+    """What the STARTTLS probe of one MX address saw (``probe_smtp``); judged by ``_verify.evaluate``."""
+
+    address: str
+    starttls: Optional[bool]  # None when the exchange failed before EHLO was answered
+    tls_version: Optional[str]
+    cert_not_after: Optional[str]
+    cert_days_left: Optional[int]
+    cert_names: List[str]
+    error_kind: Optional[str]  # None, or timeout, connect, smtp, tls, certificate
+    cert_problem: Optional[str]  # for certificate: untrusted, expired, not_yet_valid, name, other
+    error: Optional[str]
+
 
 _SMTP_REPLY_RE = re.compile(r'^([2-5][0-9]{2})([ -])(.*)$')
 
@@ -84,20 +100,18 @@ def _starttls(address, host, port, context, deadline, ehlo_name):
     return handshake(sock, context, host, deadline), True
 
 
-def probe_smtp(host, address, context, timeout, port=SMTP_PORT, ehlo_name=None, describe_failures=True):
+def probe_smtp(host: str, address: str, context: ssl.SSLContext, timeout: float, port: int = SMTP_PORT,
+               ehlo_name: Optional[str] = None, describe_failures: bool = True) -> SmtpProbe:
     """Check one MX address as a sending MTA does: EHLO, STARTTLS, TLS 1.2+, certificate for ``host``.
 
-    One deadline of ``timeout`` seconds covers the whole exchange. Never raises: returns
-    ``{address, starttls, tls_version, cert_not_after, cert_days_left, cert_names, error_kind,
-    cert_problem, error}``. ``starttls`` is None when the exchange failed before EHLO was answered.
-    ``error_kind`` is None, or timeout, connect, smtp, tls or certificate; for certificate,
-    ``cert_problem`` is untrusted, expired, not_yet_valid, name or other. When the certificate
+    One deadline of ``timeout`` seconds covers the whole exchange. Never raises: returns an
+    ``SmtpProbe``. When the certificate
     fails, a second handshake without checks (same deadline) fills in its dates and names.
     """
     ehlo_name = ehlo_name or socket.gethostname() or 'localhost'
-    result = {'address': address, 'starttls': None, 'tls_version': None, 'cert_not_after': None,
-              'cert_days_left': None, 'cert_names': [], 'error_kind': None, 'cert_problem': None,
-              'error': None}
+    result: SmtpProbe = {'address': address, 'starttls': None, 'tls_version': None, 'cert_not_after': None,
+                         'cert_days_left': None, 'cert_names': [], 'error_kind': None, 'cert_problem': None,
+                         'error': None}
     deadline = Deadline(timeout)
     try:
         tls, offered = _starttls(address, host, port, context, deadline, ehlo_name)

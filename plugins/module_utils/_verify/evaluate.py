@@ -25,6 +25,7 @@ __metaclass__ = type
 
 import hashlib
 import ipaddress
+from typing import Any, Dict
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.https import MAX_POLICY_BYTES
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings import DELIVERY_CHECKS, ERROR, WARNING
@@ -38,6 +39,7 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records impo
 )
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings import OK
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify.options import GROUP_NAMES, candidate_policy, settings
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify.gather import Observations
 
 
 class _Report(object):
@@ -489,7 +491,7 @@ def _evaluate_candidate(report, domain, observations, candidate, result):
     _soften_for_mode(report, candidate['mode'])
 
 
-def evaluate(domain, observations, options):
+def evaluate(domain: str, observations: Observations, options: Dict[str, Any]) -> Dict[str, Any]:
     """The verification result for ``domain`` from ``gather()``'s observations; no I/O."""
     options = settings(**options)
     report = _Report()

@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import threading
+from typing import Any, Dict, List, Optional, Tuple, TypedDict, Union
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import https, resolver as _resolver, smtp, tls
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.policy import policy_host
@@ -24,6 +25,27 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records impo
     STS_PREFIX, TLSRPT_PREFIX, record_name,
 )
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify.options import settings
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.https import PolicyResponse
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.smtp import SmtpProbe
+
+
+class PolicyFetches(TypedDict):
+    """The policy as fetched from every address of mta-sts.<domain>."""
+
+    addresses: List[str]
+    responses: Dict[str, Union[PolicyResponse, ProbeError]]
+    response: Optional[Union[PolicyResponse, ProbeError]]  # the first address's: what a sender gets first
+
+
+class Observations(TypedDict, total=False):
+    """What ``gather()`` hands to ``evaluate()``: raw answers, a ProbeError where a probe failed."""
+
+    sts_txt: Union[List[List[bytes]], ProbeError]
+    tlsrpt_txt: Union[List[List[bytes]], ProbeError]
+    fetch: Union[PolicyFetches, ProbeError]
+    mx: Union[List[Tuple[int, str]], ProbeError]
+    mx_addresses: Dict[str, Union[List[str], ProbeError]]
+    smtp: Dict[Tuple[str, str], SmtpProbe]
 
 
 class Probes(object):
@@ -96,7 +118,7 @@ class _PolicyFetches(object):
     def __init__(self, future):
         self.future = future
 
-    def result(self):
+    def result(self) -> PolicyFetches:
         addresses, started = self.future.result()
         responses = dict((address, future.result()) for address, future in started)
         first = responses[addresses[0]] if started else None
@@ -124,7 +146,8 @@ class ProbeMemo(object):
             return future
 
 
-def gather(domain, options, pool, probes=None, resolver=None, context=None, memo=None):
+def gather(domain: str, options: Dict[str, Any], pool, probes=None, resolver=None, context=None,
+           memo: Optional['ProbeMemo'] = None) -> Observations:
     """Everything a sender would look at for ``domain``, probed concurrently on ``pool``.
 
     Returns a dict of observations (``sts_txt``, ``tlsrpt_txt``, ``fetch``, ``mx``,
