@@ -6,11 +6,8 @@
 """TLS for the probes: client contexts, the handshake under a deadline, a bounded line reader, and the
 description of a certificate that failed the checks.
 
-Every probe is one network operation with one total deadline (``Deadline``): before each socket
-call the socket timeout is set to the time that is left, so a server that drips a byte a second,
-or accepts and never answers, cannot hold a probe longer than its timeout. Hosts are always
-connected by IP address, with SNI and certificate checks for the host *name*, so a lab or a zone
-that is not public yet is checked exactly like the internet.
+Every socket call runs under the operation's ``Deadline`` (``_client.deadline`` says why), and the
+certificate is checked for the host *name* while the socket goes to an IP address.
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 """
