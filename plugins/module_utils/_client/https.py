@@ -32,6 +32,7 @@ MAX_HEADER_BYTES = 16 * 1024
 
 USER_AGENT = 'mailsec.mta_sts-verify'
 
+
 class PolicyResponse(TypedDict):
     """What one HTTPS fetch of the policy saw (``fetch_policy``); judged by ``_verify.evaluate``."""
 

@@ -28,6 +28,7 @@ SMTP_PORT = 25
 MAX_SMTP_LINE = 4096
 MAX_SMTP_LINES = 100
 
+
 class SmtpProbe(TypedDict):
     """What the STARTTLS probe of one MX address saw (``probe_smtp``); judged by ``_verify.evaluate``."""
 

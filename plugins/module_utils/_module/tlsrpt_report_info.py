@@ -170,7 +170,7 @@ def read_bounded(path, max_size):
             raise report_decode.ReportError('file', 'not a regular file')
         if info.st_size > max_size:
             raise report_decode.ReportError('size', 'the file has %d bytes, more than max_size (%d); not read'
-                                      % (info.st_size, max_size))
+                                            % (info.st_size, max_size))
         with open(path, 'rb') as handle:
             data = handle.read(max_size + 1)
     except (IOError, OSError) as exc:
@@ -211,7 +211,7 @@ def mbox_messages(path, max_size):
                 source = '%s#%d' % (path, number)
                 if oversized:
                     yield source, report_decode.ReportError('size', 'the message is larger than max_size (%d); not read'
-                                                      % max_size)
+                                                            % max_size)
                 else:
                     # The blank line before the next "From " line belongs to the mbox, not the message.
                     if lines and lines[-1] in (b'\n', b'\r\n'):
