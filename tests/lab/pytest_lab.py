@@ -32,9 +32,9 @@ from pathlib import Path
 import pytest
 
 
-
-def _xdist_worker_lab_env(environ=os.environ) -> None:
+def _xdist_worker_lab_env() -> None:
     """Give this pytest-xdist worker its own lab net (and reused lab dir); nothing outside xdist."""
+    environ = os.environ
     worker = environ.get("PYTEST_XDIST_WORKER")  # set by xdist before the worker loads any conftest
     if not worker or environ.get("MAILSEC_LAB_WORKER") == worker:
         return
