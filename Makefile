@@ -275,10 +275,12 @@ unit: venv
 	"$(PY)" -m pytest tests/unit -n $(UNIT_WORKERS)
 
 # --dist loadgroup: a work unit is an xdist_group (tests/integration/conftest.py: the host_nginx tests
-# together, every other file on its own). --durations: the slowest tests, to see where the time goes.
+# together, every other file on its own); --no-loadscope-reorder: units in collection order, where the
+# conftest puts the host_nginx group first (xdist would otherwise start the files with the most tests).
+# --durations: the slowest tests, to see where the time goes.
 integration: venv
 	@echo "==> integration: pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadgroup"
-	"$(PY)" -m pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadgroup --durations=15
+	"$(PY)" -m pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=15
 
 # ansible-test refuses a collection reached through a symlink, so sanity runs on a copy of the
 # tracked and untracked-but-not-ignored files in .sanity/ansible_collections/mailsec/mta_sts
