@@ -3,9 +3,12 @@
 # fresh Debian 12 machine as root; every target is safe to run again.
 #
 #   make venv            system packages (only if missing), .venv with pinned tools, .collections link,
-#                        community.crypto (the role's ACME support) in .collections
-#   make unit            pytest tests/unit
-#   make integration     pytest tests/integration (part of `make test` once it holds test_*.py files)
+#                        community.crypto (the role's ACME support) in .collections; apt and pip at once
+#   make unit            pytest tests/unit, in UNIT_WORKERS (2) pytest-xdist workers
+#   make integration     pytest tests/integration in INTEGRATION_WORKERS (2) workers, each with a lab of its own
+#                        on MAILSEC_LAB_NET + worker index (tests/lab/pytest_lab.py); the tests marked
+#                        host_nginx (this machine's /etc/nginx) all in one worker, one after another
+#                        (part of `make test` once it holds test_*.py files)
 #   make molecule        the role scenarios in extensions/molecule/ against this machine
 #   make sanity          ansible-test sanity on a copy of the tracked tree
 #   make lint            ansible-lint (production profile, see .ansible-lint)
@@ -14,7 +17,12 @@
 #                        path, ansible-doc of every plugin and role, --syntax-check of every playbook by FQCN,
 #                        install from git, ansible-lint in a plain clone (tests/release/release_check.py)
 #   make docs            the HTML documentation (antsibull-docs + Sphinx, no warning allowed) in .docs/html
-#   make test            all of the above, in that order
+#   make test            all of the above, in two lanes side by side (TEST_LANES): the lab and this machine's
+#                        nginx (integration, then molecule) beside the steps that need neither; each step's
+#                        output in .test-logs/STEP.log, a table of the steps' times at the end, and the tail of
+#                        each failed step's log; fails if any step fails. HOST_NGINX_LOCK=FILE: the lab lane's
+#                        steps run under `flock FILE` (other work trees on this machine use the host nginx too)
+#   make check           the edit loop: unit + sanity + lint side by side (about 3 min warm)
 #   make demo / demo-stop  the local lab end to end (see tests/playbooks/lab.yml, tests/lab/);
 #                        `make demo LAB_ACME=1` gets the certificates from the lab's Pebble ACME server
 #   make constraints     re-resolve requirements-dev.txt and rewrite constraints.txt (the lock)
@@ -84,15 +92,76 @@ SANITY_PYTHON_CANDIDATES = $(wildcard $(PYENV_ROOT)/versions/3.*/bin/python3)
 INTEGRATION_TESTS := $(wildcard tests/integration/test_*.py tests/integration/*/test_*.py)
 TEST_STEPS := $(strip unit $(if $(INTEGRATION_TESTS),integration) molecule sanity lint changelog-lint release-check docs)
 
-.PHONY: test venv system-packages unit integration molecule sanity lint changelog-lint release-check docs \
-	demo demo-stop constraints clean
+.PHONY: test test-setup check venv venv-parts system-packages unit integration molecule sanity lint changelog-lint \
+	release-check docs demo demo-stop constraints clean
+
+# pytest-xdist workers. Integration: one lab per worker (MAILSEC_LAB_NET, MAILSEC_LAB_NET + 1, ...).
+UNIT_WORKERS ?= 2
+INTEGRATION_WORKERS ?= 2
+# The lanes of `make test`, side by side; the steps of one lane (comma-separated) run one after another.
+# Lane 1 is everything that uses the lab and this machine's nginx: integration (its host_nginx tests in one
+# worker) and then molecule, so the two never use /etc/nginx at the same time and molecule's lab
+# (MAILSEC_LAB_NET) is up only after the integration workers' labs are down. Lane 2 needs neither.
+# Measured on this 2-core machine: see the README's "How it is tested".
+TEST_LANES ?= integration,molecule unit,sanity,lint,changelog-lint,release-check,docs
+TEST_LOGS := $(CURDIR)/.test-logs
+HOST_NGINX_LOCK ?=
+HOST_NGINX_STEPS := integration molecule
 
 # Every step runs even after one fails (so one run shows all problems); the target fails if any did.
-test: venv
-	@failed=
+# Each step's output goes to its log; the console gets each step's start and end, pytest's closing
+# summary lines, a table of the steps' times and the tail of every failed step's log.
+test:
+	@started=$$(date +%s)
+	$(MAKE) -j4 --output-sync=target test-setup
+	rm -rf "$(TEST_LOGS)"
+	mkdir -p "$(TEST_LOGS)"
+	steps=" $(TEST_STEPS) "
+	lane() {
+	  local step begin rc locked
+	  for step in $${1//,/ }; do
+	    [[ "$$steps" == *" $$step "* ]] || continue
+	    locked=
+	    if [ -n "$(HOST_NGINX_LOCK)" ] && [[ " $(HOST_NGINX_STEPS) " == *" $$step "* ]]; then
+	      # Held on fd 9 of this lane only (closed for the step: a daemon it leaves must not keep the lock);
+	      # the wait is not part of the step's time.
+	      exec 9>"$(HOST_NGINX_LOCK)"
+	      begin=$$(date +%s)
+	      flock 9
+	      echo "==> $$step: waited $$(( $$(date +%s) - begin )) s for $(HOST_NGINX_LOCK)"
+	      locked=1
+	    fi
+	    echo "==> $$step: started $$(date -u +%T), log $(TEST_LOGS)/$$step.log"
+	    begin=$$(date +%s)
+	    rc=0
+	    $(MAKE) "$$step" > "$(TEST_LOGS)/$$step.log" 2>&1 9>&- || rc=$$?
+	    if [ -n "$$locked" ]; then exec 9>&-; fi
+	    echo "$$step $$rc $$(( $$(date +%s) - begin ))" >> "$(TEST_LOGS)/steps"
+	    echo "==> $$step: $$([ "$$rc" = 0 ] && echo passed || echo "FAILED (exit $$rc)") in $$(( $$(date +%s) - begin )) s"
+	  done
+	}
+	for l in $(TEST_LANES); do lane "$$l" & done
+	wait
 	for step in $(TEST_STEPS); do
+	  grep -q "^$$step " "$(TEST_LOGS)/steps" || echo "$$step 127 0" >> "$(TEST_LOGS)/steps"
+	done
+	echo
+	grep -hE '^=+ .*\b(passed|failed|error|errors)\b.* in [0-9.]+s' $(foreach s,$(TEST_STEPS),"$(TEST_LOGS)/$(s).log") 2>/dev/null \
+	  | sed 's/^/pytest: /' || true
+	failed=
+	echo
+	printf '%-16s %-8s %8s\n' step result seconds
+	for step in $(TEST_STEPS); do
+	  read -r dummy rc seconds < <(grep "^$$step " "$(TEST_LOGS)/steps")
+	  if [ "$$rc" = 0 ]; then result=passed; elif [ "$$rc" = 127 ] && [ "$$seconds" = 0 ]; then result='not run'; else result=FAILED; fi
+	  [ "$$result" = passed ] || failed="$$failed $$step"
+	  printf '%-16s %-8s %8s\n' "$$step" "$$result" "$$seconds"
+	done
+	printf '%-16s %-8s %8s\n' 'make test' '' "$$(( $$(date +%s) - started ))"
+	for step in $$failed; do
 	  echo
-	  $(MAKE) "$$step" || failed="$$failed $$step"
+	  echo "==> $$step FAILED: the last 60 lines of $(TEST_LOGS)/$$step.log"
+	  tail -n 60 "$(TEST_LOGS)/$$step.log" || true
 	done
 	echo
 	if [ -n "$$failed" ]; then
@@ -101,9 +170,22 @@ test: venv
 	fi
 	echo "==> make test: all steps passed ($(TEST_STEPS))"
 
+# Both venvs (and apt) at once.
+test-setup: venv-parts $(IMPORTER_STAMP)
+
+# The edit loop: what catches most mistakes in a few minutes (no lab, no host nginx). Side by side,
+# each step's output printed when it ends (--output-sync); fails if any step fails.
+check:
+	@$(MAKE) -j4 --output-sync=target venv-parts
+	$(MAKE) -k -j3 --output-sync=target unit sanity lint
+
 # ---------------------------------------------------------------- environment
 
-venv: system-packages $(STAMP) $(COLLECTION_LINK) $(COMMUNITY_CRYPTO_STAMP) $(COMMUNITY_GENERAL_STAMP)
+# The parts at once (apt beside pip: pip installs wheels only, nothing it builds needs an apt package).
+venv:
+	@$(MAKE) -j4 --output-sync=target venv-parts
+
+venv-parts: system-packages $(STAMP) $(COLLECTION_LINK) $(COMMUNITY_CRYPTO_STAMP) $(COMMUNITY_GENERAL_STAMP)
 
 # nginx, named and nsupdate are needed by the lab, knotd and pdns_server/pdnsutil (its other two
 # DNS servers, Knot DNS and PowerDNS with the SQLite backend) by the record tests, pebble (the
@@ -189,12 +271,16 @@ constraints:
 # ---------------------------------------------------------------- tests
 
 unit: venv
-	@echo "==> unit: pytest tests/unit"
-	"$(PY)" -m pytest tests/unit
+	@echo "==> unit: pytest tests/unit -n $(UNIT_WORKERS)"
+	"$(PY)" -m pytest tests/unit -n $(UNIT_WORKERS)
 
+# --dist loadgroup: a work unit is an xdist_group (tests/integration/conftest.py: the host_nginx tests
+# together, every other file on its own); --no-loadscope-reorder: units in collection order, where the
+# conftest puts the host_nginx group first (xdist would otherwise start the files with the most tests).
+# --durations: the slowest tests, to see where the time goes.
 integration: venv
-	@echo "==> integration: pytest tests/integration"
-	"$(PY)" -m pytest tests/integration
+	@echo "==> integration: pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadgroup"
+	"$(PY)" -m pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=15
 
 # ansible-test refuses a collection reached through a symlink, so sanity runs on a copy of the
 # tracked and untracked-but-not-ignored files in .sanity/ansible_collections/mailsec/mta_sts
@@ -324,4 +410,4 @@ demo-stop: venv
 # ---------------------------------------------------------------- housekeeping
 
 clean:
-	@rm -rf "$(VENV)" "$(IMPORTER_VENV)" "$(COLLECTIONS)" "$(SANITY_TOP)" "$(DOCS_DIR)" tests/output
+	@rm -rf "$(VENV)" "$(IMPORTER_VENV)" "$(COLLECTIONS)" "$(SANITY_TOP)" "$(DOCS_DIR)" "$(TEST_LOGS)" tests/output

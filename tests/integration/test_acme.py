@@ -18,7 +18,8 @@ import pytest
 import lab as labtools
 from ansible_runner import run_playbook
 
-pytestmark = pytest.mark.lab
+# This machine's /etc/nginx and /run/nginx.pid: never at the same time as another host_nginx test (conftest.py).
+pytestmark = [pytest.mark.lab, pytest.mark.host_nginx]
 
 VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts-lab.conf'
 FORCE_RENEWAL = {'lab_acme': True, 'mta_sts_acme_remaining_days': 100, 'mta_sts_verify_retries': 0}

@@ -18,6 +18,9 @@ import pytest
 import lab as labtools
 from ansible_runner import run_playbook
 
+# This machine's /etc/nginx and /run/nginx.pid: never at the same time as another host_nginx test (conftest.py).
+pytestmark = pytest.mark.host_nginx
+
 PID_FILE = '/run/nginx.pid'
 
 

@@ -26,7 +26,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
                                 'unit', 'plugins', 'module_utils'))
 import report_samples  # noqa: E402 pylint: disable=wrong-import-position
 
-pytestmark = pytest.mark.lab
+# This machine's /etc/nginx and /run/nginx.pid: never at the same time as another host_nginx test (conftest.py).
+pytestmark = [pytest.mark.lab, pytest.mark.host_nginx]
 
 ALPHA, BETA = 'alpha.mailsec.test', 'beta.mailsec.test'
 BAD_MX = 'mx-bad.mailsec.test'

@@ -17,6 +17,9 @@ import lab as labtools
 from ansible_runner import recap_changed, run_playbook
 from role_lab import entry, fetch_policy
 
+# This machine's /etc/nginx and /run/nginx.pid: never at the same time as another host_nginx test (conftest.py).
+pytestmark = pytest.mark.host_nginx
+
 VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts-lab.conf'
 
 

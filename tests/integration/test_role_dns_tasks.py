@@ -20,6 +20,9 @@ import lab as labtools
 from ansible_runner import REPO, ansible_env, recap_changed, run_playbook
 from role_lab import entry
 
+# This machine's /etc/nginx and /run/nginx.pid: never at the same time as another host_nginx test (conftest.py).
+pytestmark = pytest.mark.host_nginx
+
 VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts-lab.conf'
 
 PUBLISH = '''---

@@ -13,6 +13,12 @@ reason. With ``MAILSEC_LAB_REUSE=1`` it uses (starting it if needed) the lab in
 
 ``lab_nginx`` / ``lab_smtp`` (function): factories that start a private nginx / SMTP listener
 process for one test and stop it (by PID) after the test.
+
+Under pytest-xdist (``pytest -n N``) every worker runs a lab of its own on a net of its own:
+``MAILSEC_LAB_NET`` = the net given to pytest (default 0) + the worker's index (gw0 -> +0, gw1 -> +1),
+and ``MAILSEC_LAB_DIR`` (only read with ``MAILSEC_LAB_REUSE``) gets ``-gw<index>`` appended. The worker's
+environment is set here, before ``lab`` is imported (it reads MAILSEC_LAB_NET once, at import), so the
+playbooks and helpers the tests start inherit the worker's net too.
 """
 
 from __future__ import annotations
@@ -25,6 +31,28 @@ from pathlib import Path
 
 import pytest
 
+
+def _xdist_worker_lab_env() -> None:
+    """Give this pytest-xdist worker its own lab net (and reused lab dir); nothing outside xdist."""
+    environ = os.environ
+    worker = environ.get("PYTEST_XDIST_WORKER")  # set by xdist before the worker loads any conftest
+    if not worker or environ.get("MAILSEC_LAB_WORKER") == worker:
+        return
+    if "lab" in sys.modules:
+        raise RuntimeError("tests/lab/lab.py was imported before pytest_lab set the worker's MAILSEC_LAB_NET: "
+                           "import pytest_lab first (the integration conftest.py does)")
+    index = int(worker.lstrip("gw"))
+    base = environ.get("MAILSEC_LAB_NET", "0") or "0"
+    if not base.isdigit() or int(base) + index > 255:
+        raise RuntimeError(f"MAILSEC_LAB_NET={base!r} with worker {worker}: the worker's net (base + {index}) "
+                           "must be 0-255; use a smaller MAILSEC_LAB_NET or fewer workers (-n)")
+    environ["MAILSEC_LAB_NET"] = str(int(base) + index)
+    if environ.get("MAILSEC_LAB_DIR"):
+        environ["MAILSEC_LAB_DIR"] = f"{environ['MAILSEC_LAB_DIR']}-{worker}"
+    environ["MAILSEC_LAB_WORKER"] = worker
+
+
+_xdist_worker_lab_env()
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lab as _lab  # noqa: E402
 
