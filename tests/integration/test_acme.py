@@ -16,7 +16,7 @@ import os
 import pytest
 
 import lab as labtools
-from ansible_runner import run_playbook
+from mailsec_testing.ansible_runner import run_playbook
 
 pytestmark = pytest.mark.lab
 

@@ -16,7 +16,7 @@ import subprocess
 import pytest
 
 import lab as labtools
-from ansible_runner import run_playbook
+from mailsec_testing.ansible_runner import run_playbook
 
 PID_FILE = '/run/nginx.pid'
 

@@ -21,7 +21,7 @@ import dns.rdatatype
 import pytest
 
 import lab as _lab
-from ansible_runner import run_steps
+from mailsec_testing.ansible_runner import run_steps
 from mailsec_testing.modules import run_module
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import txt_update
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import dns_update

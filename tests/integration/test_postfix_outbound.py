@@ -19,8 +19,8 @@ import time
 import pytest
 
 import lab as labtools
-import postfix_lab as pl
-from ansible_runner import ansible_env, recap_changed, run_steps
+from mailsec_testing import postfix_lab as pl
+from mailsec_testing.ansible_runner import ansible_env, recap_changed, run_steps
 
 STATIC_DOMAIN = 'static-first.' + pl.SUB
 CASES = {

@@ -14,7 +14,7 @@ import ssl
 import pytest
 
 import lab as labtools
-from ansible_runner import recap_changed, run_playbook
+from mailsec_testing.ansible_runner import recap_changed, run_playbook
 from role_lab import entry, fetch_policy
 
 VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts-lab.conf'

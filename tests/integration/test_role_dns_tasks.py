@@ -17,7 +17,7 @@ import sys
 import pytest
 
 import lab as labtools
-from ansible_runner import REPO, ansible_env, recap_changed, run_playbook
+from mailsec_testing.ansible_runner import REPO, ansible_env, recap_changed, run_playbook
 from role_lab import entry
 
 VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts-lab.conf'

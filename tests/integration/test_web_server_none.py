@@ -17,7 +17,7 @@ import tempfile
 import pytest
 
 import lab as labtools
-from ansible_runner import recap_changed, run_playbook
+from mailsec_testing.ansible_runner import recap_changed, run_playbook
 
 DOMAINS = ['apache-a.mailsec.test', 'apache-b.mailsec.test']
 

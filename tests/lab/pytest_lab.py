@@ -2,9 +2,9 @@
 
 In an integration ``conftest.py``::
 
-    import sys, pathlib
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "lab"))
     from pytest_lab import lab, lab_nginx, lab_smtp  # noqa: F401
+
+(tests/lab is on pytest.ini's pythonpath.)
 
 ``lab`` (session): a fresh lab in a new /tmp/mailsec-lab-pytest-* dir (removed at the end), the lab.json data as a dict; stopped at the
 end of the session. It never skips: if the lab cannot start, the tests using it error with the
@@ -19,14 +19,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import lab as _lab  # noqa: E402
+import lab as _lab
 
 
 @pytest.fixture(scope="session")

@@ -4,16 +4,12 @@
 """tlsrpt_report_info run in-process (mailsec_testing.modules) on report files, a Maildir and an mbox."""
 
 import os
-import sys
 import time
 
 import pytest
 
+from mailsec_testing import report_samples as samples
 from mailsec_testing.modules import run_module
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'module_utils'))
-
-import report_samples as samples  # noqa: E402  pylint: disable=wrong-import-position
 
 MODULE = 'tlsrpt_report_info'
 
