@@ -15,7 +15,7 @@ import os
 
 import pytest
 
-import lab as labtools
+import mailsec_lab as labtools
 from mailsec_testing.ansible_runner import run_playbook
 
 pytestmark = pytest.mark.lab

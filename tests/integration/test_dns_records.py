@@ -20,7 +20,7 @@ import dns.query
 import dns.rdatatype
 import pytest
 
-import lab as _lab
+import mailsec_lab as _lab
 from mailsec_testing.ansible_runner import run_steps
 from mailsec_testing.modules import run_module
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import txt_update

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-import lab as labtools
+import mailsec_lab as labtools
 from mailsec_testing.ansible_runner import REPO, ansible_env, recap_changed
 
 VHOST = '/etc/nginx/conf.d/mailsec-mta-sts-lab.conf'

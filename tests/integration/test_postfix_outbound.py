@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-import lab as labtools
+import mailsec_lab as labtools
 from mailsec_testing import postfix_lab as pl
 from mailsec_testing.ansible_runner import ansible_env, recap_changed, run_steps
 

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-import lab as labtools
+import mailsec_lab as labtools
 from mailsec_testing.ansible_runner import recap_changed, run_playbook, start_playbook
 from role_lab import entry, fetch_policy
 from mailsec_testing import report_samples

@@ -13,7 +13,7 @@ import ssl
 
 import pytest
 
-import lab as labtools
+import mailsec_lab as labtools
 from mailsec_testing.ansible_runner import recap_changed, run_playbook
 from role_lab import entry, fetch_policy
 

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-import lab as labtools
+import mailsec_lab as labtools
 from mailsec_testing.ansible_runner import REPO, ansible_env, recap_changed, run_playbook
 from role_lab import entry
 

@@ -18,7 +18,7 @@ import time
 import pytest
 
 import hostile
-import lab as lablib
+import mailsec_lab as lablib
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify import run as verify_run
 from mailsec_testing.modules import run_module

@@ -16,7 +16,7 @@ import tempfile
 
 import pytest
 
-import lab as labtools
+import mailsec_lab as labtools
 from mailsec_testing.ansible_runner import recap_changed, run_playbook
 
 DOMAINS = ['apache-a.mailsec.test', 'apache-b.mailsec.test']

@@ -23,7 +23,7 @@ import tempfile
 
 import pytest
 
-import lab as _lab
+import mailsec_lab as _lab
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 
-import lab as labtools
+import mailsec_lab as labtools
 
 NET = labtools.LAB_NET
 POSTFIX_ADDRESS = '127.%d.25.9' % NET
