@@ -6,9 +6,13 @@
 Part of the mailsec loopback lab (tests/lab/README.md); ``mailsec_lab`` re-exports it."""
 
 from __future__ import annotations
+
+import shutil
+import subprocess
 from pathlib import Path
 
 from .config import DNS_PORT, KEY_NAME, NAMED_ADDRESS, OTHER_ZONE, ZONE
+from .processes import _spawn
 
 
 def _named_conf(named_dir: Path, tsig_path: Path, readonly_path: Path) -> str:
@@ -44,3 +48,10 @@ zone "{OTHER_ZONE}" {{
 \tallow-update {{ none; }};
 }};
 """
+
+
+def start_named(named_dir: Path, conf: Path) -> tuple[subprocess.Popen, Path]:
+    """Start named on ``conf`` (in the foreground, IPv4), detached; returns ``(process, log path)``."""
+    named = shutil.which("named") or "/usr/sbin/named"
+    log = named_dir / "named.log"
+    return _spawn([named, "-g", "-4", "-c", str(conf)], log, cwd=named_dir), log

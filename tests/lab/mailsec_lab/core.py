@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 from .addresses import add_loopback_address, remove_loopback_address
-from .bind import _named_conf
+from .bind import _named_conf, start_named
 from .ca import issue_cert, load_ca, new_ca, write_leaf
 from .config import (
     ADDED_ADDRESSES, DNS_PORT, DOMAINS, FLEET_VARS, HERE, KEY_ALGORITHM, KEY_NAME, KNOT_ADDRESS,
@@ -30,8 +30,8 @@ from .config import (
 )
 from .dns_client import soa_answers
 from .files import _read_json, _write_json, _write_text, to_yaml
-from .knot import _knot_conf
-from .powerdns import _powerdns_conf, _powerdns_setup
+from .knot import _knot_conf, start_knot
+from .powerdns import _powerdns_conf, _powerdns_setup, start_powerdns
 from .processes import _CHILDREN, _spawn, _tail, pid_alive, pid_start_time, port_open, stop_pid, wait_port
 from .smtp import start_smtp
 from .zones import _main_zone_records, _tsig_key_text, _zone_text
@@ -170,19 +170,13 @@ class Lab:
             "pids": {},
             "pid_start_times": {},
         }
-        named = shutil.which("named") or "/usr/sbin/named"
-        named_log = named_dir / "named.log"
-        named_proc = _spawn([named, "-g", "-4", "-c", str(conf)], named_log, cwd=named_dir)
+        named_proc, named_log = start_named(named_dir, conf)
         self._record_pid(info, "named", named_proc.pid)
-        knotd = shutil.which("knotd") or "/usr/sbin/knotd"
-        knot_log = knot_dir / "knot.log"
-        knot_proc = _spawn([knotd, "-c", str(knot_conf)], knot_log, cwd=knot_dir)
+        knot_proc, knot_log = start_knot(knot_dir, knot_conf)
         self._record_pid(info, "knot", knot_proc.pid)
         _powerdns_setup(pdns_dir, {zone: pdns_dir / f"{zone}.zone" for zone in zones}, secret,
                         readonly_secret)
-        pdns_server = shutil.which("pdns_server") or "/usr/sbin/pdns_server"
-        pdns_log = pdns_dir / "pdns.log"
-        pdns_proc = _spawn([pdns_server, f"--config-dir={pdns_dir}"], pdns_log, cwd=pdns_dir)
+        pdns_proc, pdns_log = start_powerdns(pdns_dir)
         self._record_pid(info, "powerdns", pdns_proc.pid)
 
         # CA and certificates

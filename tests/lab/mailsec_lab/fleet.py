@@ -6,6 +6,7 @@
 Part of the mailsec loopback lab (tests/lab/README.md); ``mailsec_lab`` re-exports it."""
 
 from __future__ import annotations
+
 from pathlib import Path
 
 from .ca import issue_cert

@@ -6,9 +6,13 @@
 Part of the mailsec loopback lab (tests/lab/README.md); ``mailsec_lab`` re-exports it."""
 
 from __future__ import annotations
+
+import shutil
+import subprocess
 from pathlib import Path
 
 from .config import DNS_PORT, KEY_ALGORITHM, KEY_NAME, KNOT_ADDRESS, OTHER_ZONE, READONLY_KEY_NAME, ZONE
+from .processes import _spawn
 
 
 def _knot_conf(knot_dir: Path, secret: str, readonly_secret: str) -> str:
@@ -55,3 +59,10 @@ zone:
   - domain: {OTHER_ZONE}
     acl: [lab_query]
 """
+
+
+def start_knot(knot_dir: Path, conf: Path) -> tuple[subprocess.Popen, Path]:
+    """Start knotd on ``conf``, detached; returns ``(process, log path)``."""
+    knotd = shutil.which("knotd") or "/usr/sbin/knotd"
+    log = knot_dir / "knot.log"
+    return _spawn([knotd, "-c", str(conf)], log, cwd=knot_dir), log

@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 from .config import DNS_PORT, KEY_ALGORITHM, KEY_NAME, LabError, POWERDNS_ADDRESS, READONLY_KEY_NAME, ZONE
+from .processes import _spawn
 
 
 def _powerdns_conf(pdns_dir: Path) -> str:
@@ -69,3 +70,11 @@ def _powerdns_setup(pdns_dir: Path, zone_files: dict, secret: str, readonly_secr
                              text=True, check=False)
         if res.returncode != 0:
             raise LabError(f"pdnsutil {step[0]} {step[1]} failed: {(res.stderr or res.stdout).strip()}")
+
+
+def start_powerdns(pdns_dir: Path) -> tuple[subprocess.Popen, Path]:
+    """Start pdns_server on ``pdns_dir``/pdns.conf (after ``_powerdns_setup``), detached; returns
+    ``(process, log path)``."""
+    pdns_server = shutil.which("pdns_server") or "/usr/sbin/pdns_server"
+    log = pdns_dir / "pdns.log"
+    return _spawn([pdns_server, f"--config-dir={pdns_dir}"], log, cwd=pdns_dir), log
