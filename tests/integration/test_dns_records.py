@@ -106,7 +106,7 @@ def test_create_then_rerun_is_unchanged(lab):
     _lab.dns_update(lab, name, 'TXT', [OTHER])
     before = serial(lab)
     results = run([(STS, dns_args(lab, domain=domain, id='20260101T000000')),
-                                    (STS, dns_args(lab, domain=domain, policy_id='20260101T000000'))])
+                   (STS, dns_args(lab, domain=domain, policy_id='20260101T000000'))])
     created, rerun = results
     assert created['changed'] is True, created
     assert created['record'] == {'name': name, 'value': 'v=STSv1; id=20260101T000000;', 'ttl': 3600}
@@ -135,7 +135,7 @@ def test_ttl_change_alone_is_a_change(lab):
     name = '_mta-sts.' + domain
     _lab.dns_update(lab, name, 'TXT', ['v=STSv1; id=same;'], ttl=300)
     results = run([(STS, dns_args(lab, domain=domain, id='same', ttl=300)),
-                                    (STS, dns_args(lab, domain=domain, id='same', ttl=7200))])
+                   (STS, dns_args(lab, domain=domain, id='same', ttl=7200))])
     assert [r['changed'] for r in results] == [False, True]
     assert txt(lab, name)[1] == 7200
 
@@ -145,7 +145,7 @@ def test_absent_removes_only_our_string(lab):
     name = '_mta-sts.' + domain
     _lab.dns_update(lab, name, 'TXT', [OTHER, 'v=STSv1; id=gone;'], ttl=900)
     results = run([(STS, dns_args(lab, domain=domain, state='absent')),
-                                    (STS, dns_args(lab, domain=domain, state='absent'))])
+                   (STS, dns_args(lab, domain=domain, state='absent'))])
     assert [r['changed'] for r in results] == [True, False], results
     assert results[0]['record'] == {'name': name, 'value': None, 'ttl': None}
     assert txt(lab, name) == ([(OTHER.encode(),)], 900)  # the other string and its TTL stay
@@ -156,7 +156,7 @@ def test_a_second_sts_record_is_replaced_so_exactly_one_remains(lab):
     name = '_mta-sts.' + domain
     _lab.dns_update(lab, name, 'TXT', ['v=STSv1; id=one;', 'v=STSv1; id=two;', OTHER])
     results = run([(STS, dns_args(lab, domain=domain, id='two')),
-                                    (STS, dns_args(lab, domain=domain, id='two'))])
+                   (STS, dns_args(lab, domain=domain, id='two'))])
     assert [r['changed'] for r in results] == [True, False]
     assert values(lab, name) == sorted([OTHER, 'v=STSv1; id=two;'])
 
@@ -188,8 +188,8 @@ def test_other_strings_round_trip_exactly(lab):
     _lab.dns_update(lab, name, 'TXT', others, ttl=3600)
     expected = sorted([(TRICKY.encode(),), (b'first string; ', b'"second" \\ string'), (OTHER.encode(),)])
     results = run([(STS, dns_args(lab, domain=domain, id='a1')),
-                                    (STS, dns_args(lab, domain=domain, id='b2')),
-                                    (STS, dns_args(lab, domain=domain, state='absent'))])
+                   (STS, dns_args(lab, domain=domain, id='b2')),
+                   (STS, dns_args(lab, domain=domain, state='absent'))])
     assert [r['changed'] for r in results] == [True, True, True]
     assert TRICKY in results[0]['diff']['before']['values']
     assert 'first string; "second" \\ string' in results[0]['diff']['before']['values']
@@ -230,7 +230,7 @@ def test_tlsrpt_long_value_is_split_into_strings(lab):
     value = 'v=TLSRPTv1; rua=' + ','.join(rua)
     assert len(value) > 255
     results = run([(TLSRPT, dns_args(lab, domain=domain, rua=rua)),
-                                    (TLSRPT, dns_args(lab, domain=domain, rua=rua))])
+                   (TLSRPT, dns_args(lab, domain=domain, rua=rua))])
     assert [r['changed'] for r in results] == [True, False], results
     (strings,), dummy = txt(lab, name)
     assert len(strings) == -(-len(value) // 255) and all(len(s) <= 255 for s in strings)

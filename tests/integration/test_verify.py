@@ -329,7 +329,7 @@ def test_module_dns_not_answering(deployment):
 
 def test_module_bad_parameters_fail_before_any_io(deployment):
     run = run_module('mta_sts_verify', {'domain': 'bad..domain', 'nameservers': ['not-an-ip'],
-                                            'expect': {'id': 'x' * 33}})
+                                        'expect': {'id': 'x' * 33}})
     assert run.failed
     assert run.result['invalid_options'] == ['domain', 'expect', 'nameservers']
     assert 'checks' not in run.result
@@ -357,7 +357,7 @@ def test_module_many_domains_in_one_call(deployment):
 
 def test_module_many_domains_bad_entry_fails_before_any_io(deployment):
     run = run_module('mta_sts_verify', {'domains': [{'domain': 'ok.mailsec.test'}, {'domain': 'bad..name'}],
-                                            'workers': 0})
+                                        'workers': 0})
     assert run.failed
     assert run.result['invalid_options'] == ['domains', 'workers']
     assert 'domains[1]: domain' in run.msg

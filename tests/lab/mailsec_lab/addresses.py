@@ -21,6 +21,7 @@ def _lo_addresses() -> set[str]:
                          capture_output=True, text=True).stdout
     return set(re.findall(r"\binet (\d+\.\d+\.\d+\.\d+)/", out))
 
+
 def add_loopback_address(ip: str, state_dir: Optional[PathLike] = None) -> bool:
     """Make sure ``ip`` (127.0.0.0/8 only) is configured on ``lo``; idempotent.
 
@@ -42,6 +43,7 @@ def add_loopback_address(ip: str, state_dir: Optional[PathLike] = None) -> bool:
         added.append(ip)
     _write_json(record, added)
     return True
+
 
 def remove_loopback_address(ip: str) -> bool:
     ip = check_loopback(ip)

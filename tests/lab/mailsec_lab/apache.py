@@ -19,8 +19,8 @@ from .processes import _HELPER_PIDS, _spawn, stop_pid, wait_port
 
 
 APACHE_ADDRESS = f"127.{LAB_NET}.81.1"
-
 _APACHE_MODULES = ("mpm_event", "authz_core", "mime", "socache_shmcb", "ssl")
+
 
 def render_apache_conf(sites: Sequence[dict], workdir: PathLike, listen: str = APACHE_ADDRESS) -> str:
     """A complete private Apache httpd config: ``sites`` are ``{name, cert, key, root}`` served on
@@ -45,6 +45,7 @@ def render_apache_conf(sites: Sequence[dict], workdir: PathLike, listen: str = A
         f"ErrorLog {w}/error.log\nLogLevel warn\nUser www-data\nGroup www-data\n{modules}TypesConfig /etc/mime.types\n"
         f"Listen {listen}:443 https\nSSLProtocol -all +TLSv1.2 +TLSv1.3\n"
         f"SSLSessionCache shmcb:{w}/ssl_scache(512000)\n{vhosts}")
+
 
 def start_apache(sites: Sequence[dict], state_dir: PathLike, listen: str = APACHE_ADDRESS,
                  timeout: float = START_TIMEOUT) -> int:

@@ -27,9 +27,11 @@ def _trustme():
                        "with the project virtualenv's python") from None
     return trustme
 
+
 def new_ca():
     """A fresh CA (e.g. an *untrusted* one for negative tests)."""
     return _trustme().CA()
+
 
 def load_ca(source: Any = None):
     """The lab CA: ``source`` is a lab info dict, a state dir, or None (the default lab)."""
@@ -44,12 +46,14 @@ def load_ca(source: Any = None):
         raise LabError(f"no lab CA in {state_dir} ({exc}); is the lab up?") from None
     return _trustme().CA.from_pem(cert, key)
 
+
 def write_leaf(leaf, cert_path: PathLike, key_path: PathLike) -> tuple[str, str]:
     """Write a trustme LeafCert as fullchain PEM + key PEM (0600)."""
     chain = b"".join(blob.bytes() for blob in leaf.cert_chain_pems)
     _write_text(Path(cert_path), chain.decode("ascii"), 0o644)
     _write_text(Path(key_path), leaf.private_key_pem.bytes().decode("ascii"), 0o600)
     return str(cert_path), str(key_path)
+
 
 def issue_cert(names: Union[str, Iterable[str]], not_before: Optional[datetime.datetime] = None,
                not_after: Optional[datetime.datetime] = None, ca: Any = None,

@@ -22,62 +22,42 @@ HERE = Path(__file__).resolve().parent.parent
 
 SMTP_LISTENER = HERE / "smtp_listener.py"
 
+
 def _lab_net() -> int:
     value = os.environ.get("MAILSEC_LAB_NET", "0") or "0"
     if not value.isdigit() or not 0 <= int(value) <= 255:
         raise SystemExit(f"MAILSEC_LAB_NET={value!r}: must be a number 0-255 (the second octet of 127.X.0.0)")
     return int(value)
 
+
 LAB_NET = _lab_net()
-
 NAMED_ADDRESS = f"127.{LAB_NET}.53.1"
-
 DNS_PORT = 53
-
 ZONE = "mailsec.test"
-
 OTHER_ZONE = "other.test"
-
 KEY_NAME = "mailsec-lab-key."
-
 KEY_ALGORITHM = "hmac-sha256"
-
 # A key every lab DNS server knows (a signed read with it works) but that may NOT update any zone:
 # BIND answers REFUSED, Knot BADKEY, PowerDNS NOTAUTH without a TSIG record.
 READONLY_KEY_NAME = "mailsec-lab-readonly."
-
 # The same zones and keys on two more authoritative servers, each on its own address.
 KNOT_ADDRESS = f"127.{LAB_NET}.54.1"
-
 POWERDNS_ADDRESS = f"127.{LAB_NET}.55.1"
-
 # The lab's DNS servers by name: lab.json's ``dns_servers`` has one entry each ("dns" is "bind").
 DNS_SERVERS = ("bind", "knot", "powerdns")
-
 TTL = 60
-
 SMTP_PORT = 25
-
 MTA_STS_ADDRESS = f"127.{LAB_NET}.80.1"
-
 MX_HOSTS = (("mx1.mailsec.test", f"127.{LAB_NET}.25.1"), ("mx2.mailsec.test", f"127.{LAB_NET}.25.2"))
-
 DOMAINS = ("alpha.mailsec.test", "beta.mailsec.test")
-
 MX_PREFERENCES = (10, 20)
 
 DEFAULT_DIR = "/tmp/mailsec-lab"
-
 LAB_JSON = "lab.json"
-
 LAB_VARS = "lab_vars.yml"
-
 TSIG_FILE = "tsig.key"
-
 FLEET_VARS = "fleet_vars.yml"
-
 ADDED_ADDRESSES = "added_addresses.json"
-
 # Everything the lab (and tests/playbooks/lab.yml) may leave in its dir: `purge` removes these.
 LAB_STATE_ENTRIES = ("named", "certs", "smtp", "extra-certs", "fleet-certs", "pebble", "acme", "www", "www-acme",
                      "ca.pem", "ca.key", "lab.json", "lab_vars.yml", "tsig.key", "fleet_vars.yml",
@@ -87,39 +67,33 @@ LAB_STATE_ENTRIES = ("named", "certs", "smtp", "extra-certs", "fleet-certs", "pe
 # own loopback address, TLS certificate from the lab CA. http-01 validation goes to port 80 of
 # whatever the lab named says mta-sts.<domain> is (the role's port-80 server on MTA_STS_ADDRESS).
 PEBBLE_ADDRESS = f"127.{LAB_NET}.14.1"
-
 PEBBLE_PORT = 14000
-
 PEBBLE_MANAGEMENT_PORT = 15000
-
 PEBBLE_HTTP_PORT = 80
-
 # Certificates live 90 days, like Let's Encrypt's (Pebble's own default is 5 years).
 PEBBLE_VALIDITY_SECONDS = 90 * 86400
-
 # No random validation sleeps, no rejected nonces, no reused authorizations: every order is
 # validated over http-01 at once, so a test that breaks the challenge really fails.
 PEBBLE_ENV = {"PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0", "PEBBLE_AUTHZREUSE": "0"}
-
 PEBBLE_DIR = "pebble"
-
 # The role's ACME files for the lab (account key, keys, certificates): certificates from an
 # earlier Pebble chain to a root that no longer exists, so a fresh Pebble starts with none.
 PEBBLE_CERTIFICATE_DIR = "acme"
 
 STOP_TIMEOUT = 5.0
-
 START_TIMEOUT = 20.0
-
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
 
 PathLike = Union[str, "os.PathLike[str]"]
 
+
 class LabError(RuntimeError):
     """Something in the lab could not be started, stopped or used."""
 
+
 def default_state_dir() -> Path:
     return Path(os.environ.get("MAILSEC_LAB_DIR") or DEFAULT_DIR)
+
 
 def check_loopback(address: str) -> str:
     """Return ``address`` if it is an IPv4 address in 127.0.0.0/8, else raise LabError."""

@@ -23,6 +23,7 @@ def _encode_qname(name: str) -> bytes:
         out += bytes([len(label)]) + label.encode("ascii")
     return out + b"\0"
 
+
 def soa_answers(server: str, port: int, zone: str, timeout: float = 0.5) -> bool:
     """True when ``server`` answers an authoritative SOA for ``zone`` (stdlib only, UDP)."""
     qid = secrets.randbelow(65536)
@@ -46,6 +47,7 @@ def soa_answers(server: str, port: int, zone: str, timeout: float = 0.5) -> bool
             return False
     return False
 
+
 def _dns():
     try:
         import dns.message  # noqa: F401
@@ -63,6 +65,7 @@ def _dns():
         raise LabError(f"dnspython is not importable from {sys.executable}: {exc}") from None
     return dns
 
+
 def _zone_for(info: dict, name: str, zone: Optional[str]) -> tuple[str, str]:
     """(absolute name with trailing dot, zone) for a name given absolute or relative to zone."""
     d = info["dns"]
@@ -76,10 +79,12 @@ def _zone_for(info: dict, name: str, zone: Optional[str]) -> tuple[str, str]:
         n = f"{n}.{z}" if n not in ("", "@") else z
     return n + ".", z + "."
 
+
 def _tsig_key(info: dict):
     dns = _dns()
     d = info["dns"]
     return dns.tsig.Key(d["key_name"], d["key_secret"], d["key_algorithm"])
+
 
 def _rdatas(rdtype: str, values: Sequence[Any], origin: str):
     dns = _dns()
@@ -96,6 +101,7 @@ def _rdatas(rdtype: str, values: Sequence[Any], origin: str):
                                            origin=dns.name.from_text(origin), relativize=False))
     return out
 
+
 def _send_update(info: dict, update, check: bool, timeout: float) -> str:
     dns = _dns()
     d = info["dns"]
@@ -104,6 +110,7 @@ def _send_update(info: dict, update, check: bool, timeout: float) -> str:
     if check and rcode != "NOERROR":
         raise LabError(f"DNS UPDATE refused by {d['server']}:{d['port']}: {rcode}")
     return rcode
+
 
 def dns_update(lab_info: dict, name: str, rdtype: str, values: Sequence[Any], ttl: int = TTL,
                zone: Optional[str] = None, check: bool = True, timeout: float = 5.0) -> str:
@@ -127,6 +134,7 @@ def dns_update(lab_info: dict, name: str, rdtype: str, values: Sequence[Any], tt
     update.replace(fqdn, ttl, *_rdatas(rdtype, values, zname))
     return _send_update(lab_info, update, check, timeout)
 
+
 def dns_delete(lab_info: dict, name: str, rdtype: Optional[str] = None,
                zone: Optional[str] = None, check: bool = True, timeout: float = 5.0) -> str:
     """Delete the ``rdtype`` RRset at ``name`` (every RRset there when rdtype is None)."""
@@ -138,6 +146,7 @@ def dns_delete(lab_info: dict, name: str, rdtype: Optional[str] = None,
     else:
         update.delete(fqdn)
     return _send_update(lab_info, update, check, timeout)
+
 
 def dns_query(lab_info: dict, name: str, rdtype: str, timeout: float = 5.0) -> list[str]:
     """The RRset at ``name`` as presentation strings, asked over TCP from the lab named."""
@@ -152,11 +161,13 @@ def dns_query(lab_info: dict, name: str, rdtype: str, timeout: float = 5.0) -> l
             return [rd.to_text() for rd in rrset]
     return []
 
+
 def dns_serial(lab_info: dict, zone: Optional[str] = None) -> int:
     """The SOA serial of the lab zone (or ``zone``)."""
     z = zone or lab_info["dns"]["zone"]
     soa = dns_query(lab_info, z + "." if not z.endswith(".") else z, "SOA")
     return int(soa[0].split()[2])
+
 
 def lab_resolver(lab_info: dict, timeout: float = 5.0):
     """A dnspython Resolver that asks only the lab named."""

@@ -19,6 +19,7 @@ def _read_json(path: Path, default: Any = None) -> Any:
     except (OSError, ValueError):
         return default
 
+
 def _write_text(path: Path, text: str, mode: int = 0o644) -> None:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -28,12 +29,15 @@ def _write_text(path: Path, text: str, mode: int = 0o644) -> None:
     os.chmod(tmp, mode)
     os.replace(tmp, path)
 
+
 def _write_json(path: Path, data: Any, mode: int = 0o644) -> None:
     _write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n", mode)
+
 
 def _yaml_scalar(value: Any) -> str:
     # JSON scalars are valid YAML flow scalars (strings double-quoted, so never reinterpreted).
     return json.dumps(value)
+
 
 def to_yaml(data: Any, indent: int = 0) -> str:
     """A tiny YAML emitter for dicts/lists/scalars (no PyYAML needed)."""

@@ -16,11 +16,12 @@ from .files import _write_text, to_yaml
 
 
 FLEET_NAMES_PER_UPDATE = 400
-
 FLEET_NAMES_PER_CERT = 100
+
 
 def fleet_domain_names(count: int) -> list[str]:
     return [f"fleet{index:05d}.{ZONE}" for index in range(count)]
+
 
 def add_fleet_domains(lab_info: dict, count: int) -> list[dict]:
     """Add ``count`` domains to the lab zone and return their role entries.

@@ -35,6 +35,7 @@ def render_tls_server(listen: str, server_name: str, cert: PathLike, key: PathLi
         + "".join(f"        {line}\n" for line in extra.strip().splitlines() if extra.strip())
         + "    }\n")
 
+
 def render_nginx_conf(servers: str, workdir: PathLike) -> str:
     """A complete private nginx.conf around ``servers`` (server blocks), all state in workdir."""
     w = Path(workdir)
@@ -57,7 +58,9 @@ def render_nginx_conf(servers: str, workdir: PathLike) -> str:
         f"{servers}"
         "}\n")
 
+
 _LISTEN_RE = re.compile(r"^\s*listen\s+([^;\s]+)", re.M)
+
 
 def _nginx_listens(conf_text: str) -> list[tuple[str, int]]:
     out = []
@@ -67,6 +70,7 @@ def _nginx_listens(conf_text: str) -> list[tuple[str, int]]:
             raise LabError(f"nginx listen {spec!r} has no address; the lab binds 127.0.0.x only")
         out.append((check_loopback(host), int(port)))
     return out
+
 
 def start_nginx(conf: Union[str, PathLike], state_dir: PathLike,
                 timeout: float = START_TIMEOUT) -> int:

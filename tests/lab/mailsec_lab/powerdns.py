@@ -43,6 +43,7 @@ signing-threads=1
 security-poll-suffix=
 """
 
+
 def _powerdns_setup(pdns_dir: Path, zone_files: dict, secret: str, readonly_secret: str) -> None:
     """The PowerDNS database: schema, zones, both keys, and which key may update mailsec.test.
 

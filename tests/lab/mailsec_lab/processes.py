@@ -21,8 +21,8 @@ from .config import LabError, START_TIMEOUT, STOP_TIMEOUT
 
 
 _CHILDREN: dict[int, subprocess.Popen] = {}  # children of this Python process, by PID
-
 _HELPER_PIDS: set[int] = set()  # started by start_nginx/start_smtp: stopped at exit if still up
+
 
 def _proc_stat(pid: int) -> Optional[tuple[str, int]]:
     """(state letter, start time in clock ticks) of a PID, or None when it does not exist."""
@@ -35,9 +35,11 @@ def _proc_stat(pid: int) -> Optional[tuple[str, int]]:
     rest = data[data.rfind(")") + 2:].split()
     return rest[0], int(rest[19])
 
+
 def pid_start_time(pid: int) -> Optional[int]:
     st = _proc_stat(pid)
     return st[1] if st else None
+
 
 def _reap(pid: int) -> None:
     proc = _CHILDREN.get(pid)
@@ -48,6 +50,7 @@ def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
 
+
 def pid_alive(pid: Optional[int], start_time: Optional[int] = None) -> bool:
     """True when ``pid`` runs (zombies count as dead) and, if given, started at ``start_time``."""
     if not pid:
@@ -57,6 +60,7 @@ def pid_alive(pid: Optional[int], start_time: Optional[int] = None) -> bool:
     if st is None or st[0] in ("Z", "X", "x"):
         return False
     return start_time is None or st[1] == start_time
+
 
 def stop_pid(pid: Optional[int], timeout: float = STOP_TIMEOUT,
              start_time: Optional[int] = None) -> bool:
@@ -91,6 +95,7 @@ def stop_pid(pid: Optional[int], timeout: float = STOP_TIMEOUT,
     _HELPER_PIDS.discard(pid)
     return True
 
+
 def _spawn(argv: Sequence[str], log_path: Path, cwd: Optional[Path] = None,
            env: Optional[dict] = None) -> subprocess.Popen:
     """Start a detached child (own session: it survives the CLI exiting), output to log_path.
@@ -106,6 +111,7 @@ def _spawn(argv: Sequence[str], log_path: Path, cwd: Optional[Path] = None,
     _CHILDREN[proc.pid] = proc
     return proc
 
+
 def _tail(path: Path, lines: int = 15) -> str:
     try:
         text = Path(path).read_text(errors="replace")
@@ -113,11 +119,14 @@ def _tail(path: Path, lines: int = 15) -> str:
         return f"(no log at {path})"
     return "\n".join(text.splitlines()[-lines:]) or f"(empty log {path})"
 
+
 def _stop_helpers_at_exit() -> None:
     for pid in list(_HELPER_PIDS):
         stop_pid(pid)
 
+
 atexit.register(_stop_helpers_at_exit)
+
 
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
     try:
@@ -125,6 +134,7 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
             return True
     except OSError:
         return False
+
 
 def wait_port(host: str, port: int, timeout: float = START_TIMEOUT,
               proc: Optional[subprocess.Popen] = None, log: Optional[Path] = None,

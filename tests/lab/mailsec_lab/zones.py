@@ -18,6 +18,7 @@ from .config import (
 def _tsig_key_text(secret: str, name: str = KEY_NAME) -> str:
     return (f'key "{name}" {{\n\talgorithm {KEY_ALGORITHM};\n\tsecret "{secret}";\n}};\n')
 
+
 def _zone_text(zone: str, records: Sequence[str], serial: int) -> str:
     head = [
         f"$ORIGIN {zone}.",
@@ -26,6 +27,7 @@ def _zone_text(zone: str, records: Sequence[str], serial: int) -> str:
         f"@\tIN\tNS\tns.{ZONE}.",
     ]
     return "\n".join(head + list(records)) + "\n"
+
 
 def _main_zone_records() -> list[str]:
     recs = [f"ns\tIN\tA\t{NAMED_ADDRESS}"]

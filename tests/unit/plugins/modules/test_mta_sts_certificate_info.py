@@ -33,7 +33,7 @@ def test_many_certificates_in_one_call(tmp_path):
     broken = {'domain': 'broken.example', 'path': str(tmp_path / 'broken.crt')}
     (tmp_path / 'broken.crt').write_text('not a certificate\n')
     run = run_module(MODULE, {'certificates': [fine, due, wrong_name, mismatch, missing, broken],
-                                  'remaining_days': 30})
+                              'remaining_days': 30})
     assert not run.failed, run.msg
     assert not run.changed
     by_domain = dict((item['domain'], item) for item in run.result['certificates'])
@@ -67,7 +67,7 @@ def test_issued_by_another_directory(tmp_path):
 
 def test_bad_input_names_the_option(tmp_path):
     run = run_module(MODULE, {'certificates': [{'domain': 'bad domain', 'path': str(tmp_path / 'x')}],
-                                  'remaining_days': -1})
+                              'remaining_days': -1})
     assert run.failed
     assert sorted(run.result['invalid_options']) == ['certificates', 'remaining_days']
     assert 'remaining_days must be 0 or more' in run.msg

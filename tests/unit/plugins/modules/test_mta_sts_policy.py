@@ -44,7 +44,7 @@ def test_create_then_rerun_is_unchanged_and_keeps_mtime(policy_path):
 
 def test_canonical_form_dedupes_and_orders(policy_path):
     run = run_module('mta_sts_policy', args(policy_path, mode='testing', max_age=86400,
-                                                mx=['b.example.com', '*.a.example.com', 'B.example.com']))
+                                            mx=['b.example.com', '*.a.example.com', 'B.example.com']))
     assert not run.failed, run.msg
     assert policy_path.read_bytes() == (b'version: STSv1\r\nmode: testing\r\nmx: b.example.com\r\n'
                                         b'mx: *.a.example.com\r\nmax_age: 86400\r\n')

@@ -105,4 +105,3 @@ def test_a_silent_server_is_a_timeout_naming_it_and_the_secret_is_not_shown(serv
     assert server.touched()
     connection, dummy = server.tcp.accept()
     connection.close()
-

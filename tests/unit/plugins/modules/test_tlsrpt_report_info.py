@@ -61,7 +61,7 @@ def test_maildir_and_mbox_with_domain_and_since(tmp_path):
     samples.write_maildir(str(tmp_path / 'Maildir'), messages)
     samples.write_mbox(str(tmp_path / 'mbox'), [samples.email_report(samples.MAILED, samples.MAILED_NAME)] + messages)
     run = run_module(MODULE, {'maildir': [str(tmp_path / 'Maildir')], 'mbox': [str(tmp_path / 'mbox')],
-                                  'domain': ['Example.COM'], 'since': '2020-01-01'})
+                              'domain': ['Example.COM'], 'since': '2020-01-01'})
     assert not run.failed, run.msg
     result = run.result
     assert list(result['summary']) == ['example.com']
@@ -96,8 +96,8 @@ def test_gzip_bomb_in_the_folder_is_rejected_quickly(tmp_path):
 
 def test_file_over_max_size_is_not_read(reports_dir):
     run = run_module(MODULE, {'path': [os.path.join(reports_dir, 'company-x.example!company-y.example!'
-                                                                     '1459468800!1459555199.json')],
-                                  'max_size': 100})
+                                                    '1459468800!1459555199.json')],
+                              'max_size': 100})
     assert not run.failed, run.msg
     assert 'more than max_size (100)' in run.result['rejected'][0]['reason']
 
