@@ -108,11 +108,8 @@ def run_module(name, args, check=False, diff=False):
         try:
             module.main()
         except (AnsibleExitJson, AnsibleFailJson) as exc:
-            result = exc.args[0]
-        else:
-            raise AssertionError('%s.main() returned without exit_json or fail_json' % name)
-        warnings = list(_warnings.get_warning_messages())
-    return ModuleResult(result, warnings)
+            return ModuleResult(exc.args[0], list(_warnings.get_warning_messages()))
+    raise AssertionError('%s.main() returned without exit_json or fail_json' % name)
 
 
 class WatchedPort(object):
