@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The postfix_outbound role with a real Postfix sending real mail to the lab's domains.
 
-A sending-only Postfix (tests/postfix_lab.py: own config dir, own loopback address, maillog_file,
+A sending-only Postfix (tests/mailsec_testing/postfix_lab.py: own config dir, own loopback address, maillog_file,
 nothing chrooted) that already has a static smtp_tls_policy_maps table; the role run against it
 with the resolver in signal mode; both in a mount namespace where the lab's named is the DNS server
 and the lab CA is trusted. Nothing of the machine's (/etc/postfix, /etc/resolv.conf, the CA store)

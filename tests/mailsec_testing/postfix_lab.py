@@ -208,7 +208,7 @@ class Postfix(object):
         }
         settings.update(extra_main or {})
         with open(os.path.join(self.config_dir, 'main.cf'), 'w') as handle:
-            handle.write('# Sending-only Postfix of the mailsec tests (tests/postfix_lab.py)\n')
+            handle.write('# Sending-only Postfix of the mailsec tests (tests/mailsec_testing/postfix_lab.py)\n')
             handle.write(''.join('%s = %s\n' % item for item in settings.items()))
         with open(os.path.join(self.config_dir, 'master.cf'), 'w') as handle:
             handle.write(MASTER_CF_SERVICES)
