@@ -5,15 +5,10 @@
 the lab domains deployed by the role (``deployed``), shared by the tests that run the role.
 """
 
-import pathlib
-import sys
-
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / 'lab'))
-
-from pytest_lab import lab, lab_nginx, lab_smtp  # noqa: E402,F401 pylint: disable=wrong-import-position,unused-import
-from ansible_runner import run_playbook  # noqa: E402 pylint: disable=wrong-import-position
+from pytest_lab import lab, lab_nginx, lab_smtp  # noqa: F401 pylint: disable=unused-import
+from mailsec_testing.ansible_runner import run_playbook
 
 
 def pytest_collection_modifyitems(items):

@@ -6,7 +6,7 @@
 The fixture that deploys the lab domains once per test module (``deployed``) is in conftest.py.
 """
 
-import lab as labtools
+import mailsec_lab as labtools
 
 DOMAIN_KEYS = ('domain', 'mx', 'tls_certificate', 'tls_certificate_key')
 

@@ -15,7 +15,7 @@ import dns.query
 import dns.rdatatype
 import pytest
 
-from ansible_runner import run_steps
+from mailsec_testing.ansible_runner import run_steps
 
 pytestmark = pytest.mark.lab
 

@@ -15,8 +15,8 @@ import subprocess
 
 import pytest
 
-import lab as labtools
-from ansible_runner import run_playbook
+import mailsec_lab as labtools
+from mailsec_testing.ansible_runner import run_playbook
 
 # This machine's /etc/nginx and /run/nginx.pid: never at the same time as another host_nginx test (conftest.py).
 pytestmark = pytest.mark.host_nginx

@@ -21,8 +21,8 @@ import time
 
 import pytest
 
-import lab as labtools
-from ansible_runner import REPO, ansible_env, recap_changed
+import mailsec_lab as labtools
+from mailsec_testing.ansible_runner import REPO, ansible_env, recap_changed
 
 VHOST = '/etc/nginx/conf.d/mailsec-mta-sts-lab.conf'
 HTTP = '/etc/nginx/conf.d/mailsec-mta-sts-lab-http.conf'

@@ -12,19 +12,15 @@ the _mta-sts id in DNS and the zone's SOA serial.
 import datetime
 import os
 import signal
-import sys
 import time
 
 import pytest
 
-import lab as labtools
-from ansible_runner import recap_changed, run_playbook, start_playbook
+import mailsec_lab as labtools
+from mailsec_testing.ansible_runner import recap_changed, run_playbook, start_playbook
 from role_lab import entry, fetch_policy
+from mailsec_testing import report_samples
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import policy as _policy
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                'unit', 'plugins', 'module_utils'))
-import report_samples  # noqa: E402 pylint: disable=wrong-import-position
 
 # This machine's /etc/nginx and /run/nginx.pid: never at the same time as another host_nginx test (conftest.py).
 pytestmark = [pytest.mark.lab, pytest.mark.host_nginx]

@@ -13,8 +13,8 @@ import ssl
 
 import pytest
 
-import lab as labtools
-from ansible_runner import recap_changed, run_playbook
+import mailsec_lab as labtools
+from mailsec_testing.ansible_runner import recap_changed, run_playbook
 from role_lab import entry, fetch_policy
 
 # This machine's /etc/nginx and /run/nginx.pid: never at the same time as another host_nginx test (conftest.py).

@@ -16,8 +16,8 @@ import sys
 
 import pytest
 
-import lab as labtools
-from ansible_runner import REPO, ansible_env, recap_changed, run_playbook
+import mailsec_lab as labtools
+from mailsec_testing.ansible_runner import REPO, ansible_env, recap_changed, run_playbook
 from role_lab import entry
 
 # This machine's /etc/nginx and /run/nginx.pid: never at the same time as another host_nginx test (conftest.py).

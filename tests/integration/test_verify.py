@@ -8,7 +8,7 @@ UPDATE, its policy host on an address of its own in 127.0.90.0/24 (nginx for the
 hostile Python server from hostile.py for the rest) and, where the MX is what is tested, its own
 SMTP listener in 127.0.91.0/24 (the lab's smtp_listener.py). All cases are verified together with
 ``verify_run.verify_domains`` (the many-domain path), then each asserts its verdict and the check
-name and status of its finding. A few go through Ansible itself.
+name and status of its finding. A few run the module itself, in-process.
 """
 
 import collections
@@ -18,9 +18,10 @@ import time
 import pytest
 
 import hostile
-import lab as lablib
+import mailsec_lab as lablib
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify import run as verify_run
+from mailsec_testing.modules import run_module
 
 pytestmark = pytest.mark.lab
 
@@ -278,7 +279,7 @@ def test_mx_hosts_of_failing_mx(results):
 
 
 # ---------------------------------------------------------------------------------------------
-# Through Ansible
+# The module, run in-process (mailsec_testing.modules)
 
 def _module_args(lab_info, label, **extra):
     args = dict(domain=domain_of(label), nameservers=[lab_info['dns']['server']],
@@ -288,8 +289,8 @@ def _module_args(lab_info, label, **extra):
 
 
 @pytest.mark.parametrize('check_mode', [False, True])
-def test_module_good_domain(deployment, ansible_module, check_mode):
-    run = ansible_module('mta_sts_verify', _module_args(deployment, 'good'), check=check_mode)
+def test_module_good_domain(deployment, check_mode):
+    run = run_module('mta_sts_verify', _module_args(deployment, 'good'), check=check_mode)
     assert not run.failed, run.result
     assert not run.changed
     assert run.result['passed'] is True
@@ -306,8 +307,8 @@ def test_module_good_domain(deployment, ansible_module, check_mode):
     ('good', {'expect': {'id': '20261128a', 'mode': 'testing', 'mx': ['MX2.mailsec.test', 'mx1.mailsec.test']}},
      True, 'expect'),
 ])
-def test_module_failures(deployment, ansible_module, label, extra, failed, check):
-    run = ansible_module('mta_sts_verify', _module_args(deployment, label, **extra))
+def test_module_failures(deployment, label, extra, failed, check):
+    run = run_module('mta_sts_verify', _module_args(deployment, label, **extra))
     assert run.failed is failed, run.result
     assert not run.changed
     bad = [entry for entry in run.result['checks'] if entry['status'] != 'ok']
@@ -316,25 +317,25 @@ def test_module_failures(deployment, ansible_module, label, extra, failed, check
         assert check + ':' in run.msg
 
 
-def test_module_dns_not_answering(deployment, ansible_module):
+def test_module_dns_not_answering(deployment):
     server = hostile.SilentDNS(SILENT_DNS)
     try:
-        run = ansible_module('mta_sts_verify', _module_args(deployment, 'good', nameservers=[SILENT_DNS]))
+        run = run_module('mta_sts_verify', _module_args(deployment, 'good', nameservers=[SILENT_DNS]))
     finally:
         server.close()
     assert run.failed and run.result['passed'] is False
     assert 'dns:' in run.msg
 
 
-def test_module_bad_parameters_fail_before_any_io(deployment, ansible_module):
-    run = ansible_module('mta_sts_verify', {'domain': 'bad..domain', 'nameservers': ['not-an-ip'],
-                                            'expect': {'id': 'x' * 33}})
+def test_module_bad_parameters_fail_before_any_io(deployment):
+    run = run_module('mta_sts_verify', {'domain': 'bad..domain', 'nameservers': ['not-an-ip'],
+                                        'expect': {'id': 'x' * 33}})
     assert run.failed
     assert run.result['invalid_options'] == ['domain', 'expect', 'nameservers']
     assert 'checks' not in run.result
 
 
-def test_module_many_domains_in_one_call(deployment, ansible_module):
+def test_module_many_domains_in_one_call(deployment):
     args = _module_args(deployment, 'good', fail_on='error', workers=3)
     del args['domain']
     args['domains'] = [
@@ -343,7 +344,7 @@ def test_module_many_domains_in_one_call(deployment, ansible_module):
         {'domain': domain_of('lf'), 'expect': {'mode': 'enforce'}},
         {'domain': domain_of('good'), 'expect': {'mode': 'testing'}},
     ]
-    run = ansible_module('mta_sts_verify', args)
+    run = run_module('mta_sts_verify', args)
     assert run.failed
     assert not run.changed
     assert [result['domain'] for result in run.result['results']] == [entry['domain'] for entry in args['domains']]
@@ -354,9 +355,9 @@ def test_module_many_domains_in_one_call(deployment, ansible_module):
     assert 'expect' in [entry['name'] for entry in run.result['results'][3]['checks'] if entry['status'] == 'error']
 
 
-def test_module_many_domains_bad_entry_fails_before_any_io(deployment, ansible_module):
-    run = ansible_module('mta_sts_verify', {'domains': [{'domain': 'ok.mailsec.test'}, {'domain': 'bad..name'}],
-                                            'workers': 0})
+def test_module_many_domains_bad_entry_fails_before_any_io(deployment):
+    run = run_module('mta_sts_verify', {'domains': [{'domain': 'ok.mailsec.test'}, {'domain': 'bad..name'}],
+                                        'workers': 0})
     assert run.failed
     assert run.result['invalid_options'] == ['domains', 'workers']
     assert 'domains[1]: domain' in run.msg

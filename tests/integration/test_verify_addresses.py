@@ -11,9 +11,10 @@ naming that host's address.
 
 import pytest
 
-import lab as lablib
+import mailsec_lab as lablib
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify import run as verify_run
+from mailsec_testing.modules import run_module
 
 pytestmark = pytest.mark.lab
 
@@ -42,12 +43,12 @@ def web_hosts(lab, lab_nginx, tmp_path):
     lablib.dns_delete(lab, HOST)
 
 
-def verify(lab, ansible_module=None):
+def verify(lab, module=False):
     options = {'nameservers': [lab['dns']['server']], 'dns_port': lab['dns']['port'], 'ca_path': lab['ca_path'],
                'timeout': 3, 'checks': ['policy']}
-    if ansible_module is None:
+    if not module:
         return verify_run.verify_domains([DOMAIN], options)[0]
-    return ansible_module('mta_sts_verify', dict(options, domain=DOMAIN)).result
+    return run_module('mta_sts_verify', dict(options, domain=DOMAIN)).result
 
 
 def errors(result):
@@ -62,9 +63,9 @@ def test_two_hosts_serving_the_same_policy_pass(lab, web_hosts):
     assert len(set(entry['sha256'] for entry in result['policy_addresses'])) == 1
 
 
-def test_a_stale_host_is_found_naming_its_address(lab, web_hosts, ansible_module):
+def test_a_stale_host_is_found_naming_its_address(lab, web_hosts):
     web_hosts[ADDRESSES[1]].write_text(STALE)
-    result = verify(lab, ansible_module)
+    result = verify(lab, module=True)
     assert result['failed'] and not result['passed']
     assert errors(result) == [
         '%s serves different policies: %s serves mode enforce, max_age 86400, mx mx1.mailsec.test, mx2.mailsec.test; '

@@ -2,9 +2,9 @@
 
 In an integration ``conftest.py``::
 
-    import sys, pathlib
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "lab"))
     from pytest_lab import lab, lab_nginx, lab_smtp  # noqa: F401
+
+(tests/lab is on pytest.ini's pythonpath.)
 
 ``lab`` (session): a fresh lab in a new /tmp/mailsec-lab-pytest-* dir (removed at the end), the lab.json data as a dict; stopped at the
 end of the session. It never skips: if the lab cannot start, the tests using it error with the
@@ -27,7 +27,6 @@ import os
 import shutil
 import sys
 import tempfile
-from pathlib import Path
 
 import pytest
 
@@ -38,8 +37,9 @@ def _xdist_worker_lab_env() -> None:
     worker = environ.get("PYTEST_XDIST_WORKER")  # set by xdist before the worker loads any conftest
     if not worker or environ.get("MAILSEC_LAB_WORKER") == worker:
         return
-    if "lab" in sys.modules:
-        raise RuntimeError("tests/lab/lab.py was imported before pytest_lab set the worker's MAILSEC_LAB_NET: "
+    if "mailsec_lab" in sys.modules or "lab" in sys.modules:
+        raise RuntimeError("the lab package (tests/lab/mailsec_lab) was imported before pytest_lab set "
+                           "the worker's MAILSEC_LAB_NET: "
                            "import pytest_lab first (the integration conftest.py does)")
     index = int(worker.lstrip("gw"))
     base = environ.get("MAILSEC_LAB_NET", "0") or "0"
@@ -53,8 +53,7 @@ def _xdist_worker_lab_env() -> None:
 
 
 _xdist_worker_lab_env()
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import lab as _lab  # noqa: E402
+import mailsec_lab as _lab  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,8 @@ import os
 import subprocess
 import sys
 
-from ansible_runner import REPO, ansible_env
-
-sys.path.insert(0, os.path.join(REPO, 'tests', 'unit', 'plugins', 'module_utils'))
-
-from report_samples import write_sample_dir  # noqa: E402  pylint: disable=wrong-import-position
+from mailsec_testing.ansible_runner import REPO, ansible_env
+from mailsec_testing.report_samples import write_sample_dir
 
 
 def run_verify_playbook(tmp_path, *extra):

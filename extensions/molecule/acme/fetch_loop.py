@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / 'tests' / 'lab'))
 
-import lab as labtools  # noqa: E402  pylint: disable=wrong-import-position
+import mailsec_lab as labtools  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def fetch(address, host, cafile, timeout):

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / 'tests' / 'lab'))
-import lab as labtools  # noqa: E402 pylint: disable=wrong-import-position
+import mailsec_lab as labtools  # noqa: E402 pylint: disable=wrong-import-position
 
 NET = labtools.LAB_NET
 BASE = Path(os.environ.get('MAILSEC_FLEET_HOSTS_DIR') or '/tmp/mailsec-fleet-hosts-%d' % NET)

@@ -21,8 +21,8 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import recor
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import record_update as _record_update
 
-from strategies import domains, sts_ids
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import argspec
+from mailsec_testing.strategies import domains, sts_ids
 
 STS = 'v=STSv1'
 TLSRPT = 'v=TLSRPTv1'

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import mx as _mx
 
-from strategies import domains, labels, mx_patterns
+from mailsec_testing.strategies import domains, labels, mx_patterns
 
 
 @pytest.mark.parametrize('pattern, host, matches', [

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import policy as _policy
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings import ERROR, WARNING, errors
 
-from strategies import mx_patterns, policies
+from mailsec_testing.strategies import mx_patterns, policies
 
 GOOD = 'version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n'
 

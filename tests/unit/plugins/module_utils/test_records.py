@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import records as _records
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings import ERROR, WARNING
 
-from strategies import domains, sts_ids
+from mailsec_testing.strategies import domains, sts_ids
 
 
 def rules(findings, severity=ERROR):

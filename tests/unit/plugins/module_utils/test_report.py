@@ -22,8 +22,8 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import repor
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import tlsrpt_report_info as _report_module
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings import ERROR, WARNING
 
-import report_samples as samples
-from report_samples import dumps, gz, report
+from mailsec_testing import report_samples as samples
+from mailsec_testing.report_samples import dumps, gz, report
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.time import format_timestamp
 
 MIB = 1024 * 1024

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-import report_samples as samples
+from mailsec_testing import report_samples as samples
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import domains as _domains
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import report_parse

@@ -1,12 +1,14 @@
 # Copyright (c) 2026, mailsec.mta_sts contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""mta_sts_policy run for real through ansible-playbook against files in a temp folder."""
+"""mta_sts_policy run in-process (mailsec_testing.modules) against files in a temp folder."""
 
 import os
 import stat
 
 import pytest
+
+from mailsec_testing.modules import run_module
 
 CANONICAL = b'version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n'
 
@@ -24,8 +26,8 @@ def args(path, **extra):
     return values
 
 
-def test_create_then_rerun_is_unchanged_and_keeps_mtime(ansible_module, policy_path):
-    first = ansible_module('mta_sts_policy', args(policy_path))
+def test_create_then_rerun_is_unchanged_and_keeps_mtime(policy_path):
+    first = run_module('mta_sts_policy', args(policy_path))
     assert not first.failed, first.msg
     assert first.changed
     assert policy_path.read_bytes() == CANONICAL
@@ -33,77 +35,77 @@ def test_create_then_rerun_is_unchanged_and_keeps_mtime(ansible_module, policy_p
     assert len(first.result['policy_id']) == 32
 
     os.utime(str(policy_path), (1000000000, 1000000000))
-    second = ansible_module('mta_sts_policy', args(policy_path))
+    second = run_module('mta_sts_policy', args(policy_path))
     assert not second.failed, second.msg
     assert not second.changed
     assert second.result['policy_id'] == first.result['policy_id']
     assert os.stat(str(policy_path)).st_mtime == 1000000000
 
 
-def test_canonical_form_dedupes_and_orders(ansible_module, policy_path):
-    run = ansible_module('mta_sts_policy', args(policy_path, mode='testing', max_age=86400,
-                                                mx=['b.example.com', '*.a.example.com', 'B.example.com']))
+def test_canonical_form_dedupes_and_orders(policy_path):
+    run = run_module('mta_sts_policy', args(policy_path, mode='testing', max_age=86400,
+                                            mx=['b.example.com', '*.a.example.com', 'B.example.com']))
     assert not run.failed, run.msg
     assert policy_path.read_bytes() == (b'version: STSv1\r\nmode: testing\r\nmx: b.example.com\r\n'
                                         b'mx: *.a.example.com\r\nmax_age: 86400\r\n')
 
 
-def test_rewrites_a_non_canonical_file(ansible_module, policy_path):
+def test_rewrites_a_non_canonical_file(policy_path):
     policy_path.write_bytes(CANONICAL.replace(b'\r\n', b'\n'))
-    run = ansible_module('mta_sts_policy', args(policy_path), diff=True)
+    run = run_module('mta_sts_policy', args(policy_path), diff=True)
     assert run.changed
     assert policy_path.read_bytes() == CANONICAL
 
 
-def test_check_mode_writes_nothing_and_predicts(ansible_module, policy_path):
-    run = ansible_module('mta_sts_policy', args(policy_path), check=True)
+def test_check_mode_writes_nothing_and_predicts(policy_path):
+    run = run_module('mta_sts_policy', args(policy_path), check=True)
     assert not run.failed, run.msg
     assert run.changed
     assert not policy_path.exists()
     assert run.result['policy'] == CANONICAL.decode()
 
     policy_path.write_bytes(CANONICAL)
-    changed = ansible_module('mta_sts_policy', args(policy_path, mode='testing'), check=True)
+    changed = run_module('mta_sts_policy', args(policy_path, mode='testing'), check=True)
     assert changed.changed
     assert policy_path.read_bytes() == CANONICAL
-    same = ansible_module('mta_sts_policy', args(policy_path), check=True)
+    same = run_module('mta_sts_policy', args(policy_path), check=True)
     assert not same.changed
 
 
-def test_diff_shows_before_and_after(ansible_module, policy_path):
+def test_diff_shows_before_and_after(policy_path):
     policy_path.write_bytes(CANONICAL)
-    run = ansible_module('mta_sts_policy', args(policy_path, mode='testing'), diff=True)
+    run = run_module('mta_sts_policy', args(policy_path, mode='testing'), diff=True)
     assert run.changed
     assert run.result['diff']['before'] == CANONICAL.decode()
     assert 'mode: testing\r\n' in run.result['diff']['after']
     assert run.result['diff']['before_header'] == str(policy_path)
 
 
-def test_backup_keeps_the_previous_file(ansible_module, policy_path):
+def test_backup_keeps_the_previous_file(policy_path):
     policy_path.write_bytes(b'old content\n')
-    run = ansible_module('mta_sts_policy', args(policy_path, backup=True))
+    run = run_module('mta_sts_policy', args(policy_path, backup=True))
     assert run.changed
     with open(run.result['backup_file'], 'rb') as handle:
         assert handle.read() == b'old content\n'
 
 
-def test_file_mode_is_applied_and_idempotent(ansible_module, policy_path):
-    run = ansible_module('mta_sts_policy', args(policy_path, file_mode='0640'))
+def test_file_mode_is_applied_and_idempotent(policy_path):
+    run = run_module('mta_sts_policy', args(policy_path, file_mode='0640'))
     assert run.changed
     assert stat.S_IMODE(os.stat(str(policy_path)).st_mode) == 0o640
-    again = ansible_module('mta_sts_policy', args(policy_path, file_mode='0640'))
+    again = run_module('mta_sts_policy', args(policy_path, file_mode='0640'))
     assert not again.changed
-    relaxed = ansible_module('mta_sts_policy', args(policy_path, file_mode='0644'))
+    relaxed = run_module('mta_sts_policy', args(policy_path, file_mode='0644'))
     assert relaxed.changed
     assert stat.S_IMODE(os.stat(str(policy_path)).st_mode) == 0o644
 
 
-def test_absent_removes_and_is_idempotent(ansible_module, policy_path):
+def test_absent_removes_and_is_idempotent(policy_path):
     policy_path.write_bytes(CANONICAL)
-    run = ansible_module('mta_sts_policy', {'path': str(policy_path), 'state': 'absent'})
+    run = run_module('mta_sts_policy', {'path': str(policy_path), 'state': 'absent'})
     assert run.changed
     assert not policy_path.exists()
-    again = ansible_module('mta_sts_policy', {'path': str(policy_path), 'state': 'absent'})
+    again = run_module('mta_sts_policy', {'path': str(policy_path), 'state': 'absent'})
     assert not again.changed
 
 
@@ -122,10 +124,10 @@ def test_absent_removes_and_is_idempotent(ansible_module, policy_path):
     ({'mx': ['mail.example.com.']}, 'mx', 'trailing'),
     ({'mx': ['m\u00fcnchen.example']}, 'mx', 'A-labels'),
 ])
-def test_bad_input_fails_naming_the_option_and_changes_nothing(ansible_module, policy_path, bad, option, words):
+def test_bad_input_fails_naming_the_option_and_changes_nothing(policy_path, bad, option, words):
     policy_path.write_bytes(CANONICAL)
     os.utime(str(policy_path), (1000000000, 1000000000))
-    run = ansible_module('mta_sts_policy', args(policy_path, **bad))
+    run = run_module('mta_sts_policy', args(policy_path, **bad))
     assert run.failed
     assert option in run.msg
     assert words in run.msg
@@ -135,20 +137,20 @@ def test_bad_input_fails_naming_the_option_and_changes_nothing(ansible_module, p
 
 
 @pytest.mark.parametrize('missing', ['mode', 'mx'])
-def test_required_when_present(ansible_module, policy_path, missing):
+def test_required_when_present(policy_path, missing):
     values = args(policy_path)
     del values[missing]
-    run = ansible_module('mta_sts_policy', values)
+    run = run_module('mta_sts_policy', values)
     assert run.failed
     assert missing in run.msg
     assert not policy_path.exists()
 
 
-def test_missing_folder_and_directory_path_fail_clearly(ansible_module, tmp_path):
-    run = ansible_module('mta_sts_policy', args(tmp_path / 'nowhere' / 'mta-sts.txt'))
+def test_missing_folder_and_directory_path_fail_clearly(tmp_path):
+    run = run_module('mta_sts_policy', args(tmp_path / 'nowhere' / 'mta-sts.txt'))
     assert run.failed
     assert run.msg.startswith('path: the folder')
-    run = ansible_module('mta_sts_policy', args(tmp_path))
+    run = run_module('mta_sts_policy', args(tmp_path))
     assert run.failed
     assert 'is a directory' in run.msg
 
@@ -160,9 +162,9 @@ def many(tmp_path, count):
              'mode': 'testing', 'mx': ['mx%d.example.net' % index], 'max_age': 86400 + index} for index in range(count)]
 
 
-def test_policies_in_one_call_create_then_rest(ansible_module, tmp_path):
+def test_policies_in_one_call_create_then_rest(tmp_path):
     policies = many(tmp_path, 5)
-    first = ansible_module('mta_sts_policy', {'policies': policies, 'create_dirs': True}, diff=True)
+    first = run_module('mta_sts_policy', {'policies': policies, 'create_dirs': True}, diff=True)
     assert not first.failed, first.msg
     assert first.changed
     assert [entry['changed'] for entry in first.result['policies']] == [True] * 5
@@ -175,16 +177,16 @@ def test_policies_in_one_call_create_then_rest(ansible_module, tmp_path):
     assert len(set(ids)) == 5
 
     policies[2]['mode'] = 'enforce'
-    second = ansible_module('mta_sts_policy', {'policies': policies, 'create_dirs': True}, diff=True)
+    second = run_module('mta_sts_policy', {'policies': policies, 'create_dirs': True}, diff=True)
     assert [entry['changed'] for entry in second.result['policies']] == [False, False, True, False, False]
     assert [diff['after_header'] for diff in second.result['diff']] == [policies[2]['path']]
-    third = ansible_module('mta_sts_policy', {'policies': policies})
+    third = run_module('mta_sts_policy', {'policies': policies})
     assert not third.changed
     assert [entry['policy_id'] for entry in third.result['policies']][:2] == ids[:2]
 
 
-def test_policies_check_mode_creates_nothing(ansible_module, tmp_path):
-    run = ansible_module('mta_sts_policy', {'policies': many(tmp_path, 3), 'create_dirs': True}, check=True)
+def test_policies_check_mode_creates_nothing(tmp_path):
+    run = run_module('mta_sts_policy', {'policies': many(tmp_path, 3), 'create_dirs': True}, check=True)
     assert run.changed
     assert not list(tmp_path.glob('d*'))
 
@@ -195,18 +197,18 @@ def test_policies_check_mode_creates_nothing(ansible_module, tmp_path):
     ({'max_age': 31557601}, 'policies[1].max_age must be'),
     ({'path': 'SAME'}, 'policies[1].path'),
 ])
-def test_one_bad_entry_changes_nothing(ansible_module, tmp_path, change, words):
+def test_one_bad_entry_changes_nothing(tmp_path, change, words):
     policies = many(tmp_path, 3)
     if change.get('path') == 'SAME':
         change = {'path': policies[0]['path']}
     policies[1].update(change)
-    run = ansible_module('mta_sts_policy', {'policies': policies, 'create_dirs': True})
+    run = run_module('mta_sts_policy', {'policies': policies, 'create_dirs': True})
     assert run.failed
     assert words in run.msg
     assert not list(tmp_path.glob('d*'))
 
 
-def test_path_and_policies_are_exclusive(ansible_module, tmp_path):
-    run = ansible_module('mta_sts_policy', {'path': str(tmp_path / 'x'), 'policies': many(tmp_path, 1)})
+def test_path_and_policies_are_exclusive(tmp_path):
+    run = run_module('mta_sts_policy', {'path': str(tmp_path / 'x'), 'policies': many(tmp_path, 1)})
     assert run.failed
     assert 'mutually exclusive' in run.msg

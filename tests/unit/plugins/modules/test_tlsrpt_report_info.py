@@ -1,17 +1,15 @@
 # Copyright (c) 2026, mailsec.mta_sts contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""tlsrpt_report_info run for real through ansible-playbook on report files, a Maildir and an mbox."""
+"""tlsrpt_report_info run in-process (mailsec_testing.modules) on report files, a Maildir and an mbox."""
 
 import os
-import sys
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'module_utils'))
-
-import report_samples as samples  # noqa: E402  pylint: disable=wrong-import-position
+from mailsec_testing import report_samples as samples
+from mailsec_testing.modules import run_module
 
 MODULE = 'tlsrpt_report_info'
 
@@ -21,8 +19,8 @@ def reports_dir(tmp_path):
     return samples.write_sample_dir(str(tmp_path / 'reports'))
 
 
-def test_sample_folder(ansible_module, reports_dir):
-    run = ansible_module(MODULE, {'path': reports_dir})
+def test_sample_folder(reports_dir):
+    run = run_module(MODULE, {'path': reports_dir})
     assert not run.failed, run.msg
     assert not run.changed
     result = run.result
@@ -47,23 +45,23 @@ def test_sample_folder(ansible_module, reports_dir):
                               'policies', 'findings'}
 
 
-def test_check_mode_returns_the_same(ansible_module, reports_dir):
-    normal = ansible_module(MODULE, {'path': reports_dir, 'return_reports': False})
-    checked = ansible_module(MODULE, {'path': reports_dir, 'return_reports': False}, check=True)
+def test_check_mode_returns_the_same(reports_dir):
+    normal = run_module(MODULE, {'path': reports_dir, 'return_reports': False})
+    checked = run_module(MODULE, {'path': reports_dir, 'return_reports': False}, check=True)
     assert not checked.failed, checked.msg
     assert 'reports' not in checked.result
     for key in ('summary', 'rejected', 'excluded', 'changed'):
         assert checked.result[key] == normal.result[key]
 
 
-def test_maildir_and_mbox_with_domain_and_since(ansible_module, tmp_path):
+def test_maildir_and_mbox_with_domain_and_since(tmp_path):
     messages = [samples.email_report(samples.GOOGLE_STS, samples.GOOGLE_STS_NAME, submitter='google.com'),
                 samples.email_report(samples.RFC8460, 'rfc.json', domain='company-y.example', gzipped=False),
                 b'From: someone@example.net\nSubject: not a report\n\nhello\n']
     samples.write_maildir(str(tmp_path / 'Maildir'), messages)
     samples.write_mbox(str(tmp_path / 'mbox'), [samples.email_report(samples.MAILED, samples.MAILED_NAME)] + messages)
-    run = ansible_module(MODULE, {'maildir': [str(tmp_path / 'Maildir')], 'mbox': [str(tmp_path / 'mbox')],
-                                  'domain': ['Example.COM'], 'since': '2020-01-01'})
+    run = run_module(MODULE, {'maildir': [str(tmp_path / 'Maildir')], 'mbox': [str(tmp_path / 'mbox')],
+                              'domain': ['Example.COM'], 'since': '2020-01-01'})
     assert not run.failed, run.msg
     result = run.result
     assert list(result['summary']) == ['example.com']
@@ -75,20 +73,20 @@ def test_maildir_and_mbox_with_domain_and_since(ansible_module, tmp_path):
     assert [r['source'].endswith('mbox#1') for r in result['reports']] == [False, True]
 
 
-def test_glob_that_matches_nothing_is_a_warning(ansible_module, tmp_path):
-    run = ansible_module(MODULE, {'path': [str(tmp_path / '*.json.gz')]})
+def test_glob_that_matches_nothing_is_a_warning(tmp_path):
+    run = run_module(MODULE, {'path': [str(tmp_path / '*.json.gz')]})
     assert not run.failed, run.msg
     assert run.result['summary'] == {} and run.result['reports'] == [] and run.result['rejected'] == []
-    assert any('matches no file' in warning for warning in run.result.get('warnings', []))
+    assert run.warnings == ['path: %s matches no file' % (tmp_path / '*.json.gz')]
 
 
-def test_gzip_bomb_in_the_folder_is_rejected_quickly(ansible_module, tmp_path):
+def test_gzip_bomb_in_the_folder_is_rejected_quickly(tmp_path):
     folder = tmp_path / 'bombed'
     folder.mkdir()
     (folder / 'bomb.json.gz').write_bytes(samples.gzip_bomb(1 << 30))
     (folder / 'google.json.gz').write_bytes(samples.gz(samples.GOOGLE_STS))
     started = time.monotonic()
-    run = ansible_module(MODULE, {'path': [str(folder)], 'max_uncompressed_size': 1048576})
+    run = run_module(MODULE, {'path': [str(folder)], 'max_uncompressed_size': 1048576})
     assert time.monotonic() - started < 30
     assert not run.failed, run.msg
     assert [item['reason'] for item in run.result['rejected']] == [
@@ -96,10 +94,10 @@ def test_gzip_bomb_in_the_folder_is_rejected_quickly(ansible_module, tmp_path):
     assert list(run.result['summary']) == ['example.com']
 
 
-def test_file_over_max_size_is_not_read(ansible_module, reports_dir):
-    run = ansible_module(MODULE, {'path': [os.path.join(reports_dir, 'company-x.example!company-y.example!'
-                                                                     '1459468800!1459555199.json')],
-                                  'max_size': 100})
+def test_file_over_max_size_is_not_read(reports_dir):
+    run = run_module(MODULE, {'path': [os.path.join(reports_dir, 'company-x.example!company-y.example!'
+                                                    '1459468800!1459555199.json')],
+                              'max_size': 100})
     assert not run.failed, run.msg
     assert 'more than max_size (100)' in run.result['rejected'][0]['reason']
 
@@ -111,8 +109,8 @@ def test_file_over_max_size_is_not_read(ansible_module, reports_dir):
     ({'path': ['/tmp'], 'since': 'last week'}, ['since'], 'since:'),
     ({'path': ['/tmp'], 'max_size': 0, 'domain': ['a b']}, ['domain', 'max_size'], 'max_size:'),
 ])
-def test_bad_options_fail_naming_the_option(ansible_module, args, options, words):
-    run = ansible_module(MODULE, args)
+def test_bad_options_fail_naming_the_option(args, options, words):
+    run = run_module(MODULE, args)
     assert run.failed
     assert words in run.msg
     if options is not None:

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """STARTTLS SMTP listeners that record every message they accept (one JSON line each).
 
-    recording_smtp.py --record FILE --listen IP:PORT[:CERTFILE:KEYFILE[:HOSTNAME]] [--listen ...]
+    python -m mailsec_testing.recording_smtp --record FILE --listen IP:PORT[:CERTFILE:KEYFILE[:HOSTNAME]] [--listen ...]
 
 Like tests/lab/smtp_listener.py (which only discards), but each accepted message is appended to
 FILE as ``{"local_address", "hostname", "tls", "tls_version", "mail_from", "rcpt_tos", "subject"}``,
@@ -15,13 +15,10 @@ import argparse
 import asyncio
 import email
 import json
-import os
 import signal
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lab'))
-
-from smtp_listener import LabSMTP, parse_listen, tls_context  # noqa: E402 pylint: disable=wrong-import-position
+from smtp_listener import LabSMTP, parse_listen, tls_context
 
 
 class RecordingHandler(object):

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 
-import lab as labtools
+import mailsec_lab as labtools
 
 NET = labtools.LAB_NET
 POSTFIX_ADDRESS = '127.%d.25.9' % NET
@@ -47,7 +47,7 @@ DOMAINS = {
     'static-first.' + SUB: (MX_BAD, 'enforce'),
 }
 SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt'
-RECORDING_LISTENER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'recording_smtp.py')
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def make_private_dir(prefix):
@@ -114,12 +114,14 @@ def start_mx(lab_info, workdir):
     good = labtools.issue_cert([MX_GOOD[0]], ca=lab_info, out_dir=certs)
     bad = labtools.issue_cert([MX_BAD_CERT_NAME], ca=lab_info, out_dir=certs)
     record = os.path.join(workdir, 'received.jsonl')
-    argv = [sys.executable, RECORDING_LISTENER, '--record', record,
+    argv = [sys.executable, '-m', 'mailsec_testing.recording_smtp', '--record', record,
             '--listen', '%s:25:%s:%s:%s' % (MX_GOOD[1], good[0], good[1], MX_GOOD[0]),
             '--listen', '%s:25:%s:%s:%s' % (MX_BAD[1], bad[0], bad[1], MX_BAD[0])]
     with open(os.path.join(workdir, 'mx.log'), 'ab') as log:
+        # The package and the lab's smtp_listener, as pytest.ini's pythonpath gives them to the tests.
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([TESTS, os.path.join(TESTS, 'lab')]))
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True)
+                                start_new_session=True, close_fds=True, env=env)
     labtools._CHILDREN[proc.pid] = proc  # pylint: disable=protected-access
     labtools._HELPER_PIDS.add(proc.pid)  # pylint: disable=protected-access
     for dummy, address in (MX_GOOD, MX_BAD):
@@ -206,7 +208,7 @@ class Postfix(object):
         }
         settings.update(extra_main or {})
         with open(os.path.join(self.config_dir, 'main.cf'), 'w') as handle:
-            handle.write('# Sending-only Postfix of the mailsec tests (tests/postfix_lab.py)\n')
+            handle.write('# Sending-only Postfix of the mailsec tests (tests/mailsec_testing/postfix_lab.py)\n')
             handle.write(''.join('%s = %s\n' % item for item in settings.items()))
         with open(os.path.join(self.config_dir, 'master.cf'), 'w') as handle:
             handle.write(MASTER_CF_SERVICES)
