@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -277,10 +278,10 @@ def _user_exists(name):
 
 @pytest.fixture
 def monitor_vars(monitored, tmp_path):
-    base = tmp_path / 'monitor'
-    (base / 'textfile').mkdir(parents=True)
-    os.chmod(tmp_path, 0o755)
+    # Not under pytest's 0700 temp root: the monitor's user must reach its runner and state folder.
+    base = pathlib.Path(tempfile.mkdtemp(prefix='mailsec-monitor-', dir='/tmp'))
     os.chmod(base, 0o755)
+    (base / 'textfile').mkdir()
     assert not CRON_FILE.exists() and not _user_exists(MONITOR_USER), 'a monitor is installed already'
     variables = {
         'monitor_domains': [DOMAIN], 'monitor_nameservers': [monitored['dns']['server']],
@@ -296,8 +297,11 @@ def monitor_vars(monitored, tmp_path):
         CRON_FILE.unlink()
     if _user_exists(MONITOR_USER):
         subprocess.run(['userdel', MONITOR_USER], check=False)
+    shutil.rmtree(base, ignore_errors=True)
 
 
+# Four role runs; each copies about 40 files, several minutes on a loaded 2-core machine.
+@pytest.mark.timeout(1800)
 def test_monitor_role_cron_run_rerun_check_mode_and_removal(monitor_vars, tmp_path):
     variables, base = monitor_vars
     code, output = _role_playbook(tmp_path, variables)
@@ -347,7 +351,7 @@ def test_systemd_units_pass_systemd_analyze(tmp_path):
         'vars_files': [str(role / 'defaults' / 'main.yml'), str(role / 'vars' / 'main.yml')],
         'vars': {'role_path': str(role), 'monitor_user': 'root', 'ansible_python_interpreter': sys.executable},
         'tasks': [{'name': 'render', 'ansible.builtin.template': {
-            'src': str(role / 'templates' / ('%s.j2' % name)), 'dest': str(out / name), 'mode': '0644'},
+            'src': str(role / 'templates') + '/{{ name }}.j2', 'dest': str(out) + '/{{ name }}', 'mode': '0644'},
             'loop': ['mailsec-mta-sts-monitor.service', 'mailsec-mta-sts-monitor.timer'],
             'loop_control': {'loop_var': 'name'}}]}]))
     proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,',
