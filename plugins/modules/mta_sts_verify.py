@@ -212,7 +212,7 @@ options:
         C(mailsec_mta_sts_policy_certificate_expiry_timestamp_seconds{address}) and
         C(mailsec_mta_sts_mx_certificate_expiry_timestamp_seconds{mx_host,address}); the README of the collection
         lists them with samples, C(extensions/prometheus/) has alert rules and a Grafana dashboard on them.
-      - RV(changed) is V(true) when the file's content changed.
+      - C(changed) is V(true) when the file's content changed.
     type: path
     version_added: 0.2.0
 requirements:

@@ -112,7 +112,7 @@ options:
         this file, for node_exporter's textfile collector; the name must end in C(.prom) and O(domain) is required (a
         report names whatever domain its sender writes; only your list keeps the metrics bounded).
       - Written atomically (temporary file in the same folder, then a rename) on every run, not in check mode; the
-        only thing this module writes. RV(changed) is V(true) when the file's content changed.
+        only thing this module writes. C(changed) is V(true) when the file's content changed.
       - Per domain that has reports C(mailsec_mta_sts_tlsrpt_reports_total),
         C(mailsec_mta_sts_tlsrpt_newest_report_timestamp_seconds), C(mailsec_mta_sts_tlsrpt_successful_sessions_total),
         C(mailsec_mta_sts_tlsrpt_failed_sessions_total) and
