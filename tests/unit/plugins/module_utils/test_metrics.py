@@ -94,8 +94,8 @@ def test_failing_checks_drift_and_expiry():
     second = dict(first, address='192.0.2.81', body=other, length=len(other), cert_not_after='2026-12-10T00:00:00Z')
     observations['fetch'] = {'addresses': ['192.0.2.80', '192.0.2.81'],
                              'responses': {'192.0.2.80': first, '192.0.2.81': second}, 'response': first}
-    observations['smtp'][('mx1.example.test', '192.0.2.1')].update(starttls=False, tls_version=None,
-                                                                  cert_not_after=None)
+    probe = observations['smtp'][('mx1.example.test', '192.0.2.1')]
+    probe.update(starttls=False, tls_version=None, cert_not_after=None)
     result = good_result(observations)
     assert result['policy_addresses_agree'] is False
     found = sample_lines(metrics.verify_metrics([result]))
