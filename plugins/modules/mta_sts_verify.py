@@ -29,7 +29,8 @@ description:
   - The C(_smtp._tls) TLSRPT record.
   - In policy mode V(testing) (or V(none)), MX, STARTTLS and certificate findings that would block delivery under
     V(enforce) are reported as warnings that say so.
-  - Never changes anything.
+  - Never changes anything on the domain. With O(metrics_path) it writes its results as Prometheus metrics for
+    node_exporter's textfile collector (the only change it makes; not in check mode).
 author:
   - mailsec.mta_sts contributors (@mailsec)
 extends_documentation_fragment:
@@ -196,6 +197,24 @@ options:
     type: str
     choices: [error, warning, never]
     default: error
+  metrics_path:
+    description:
+      - Also write the results as Prometheus metrics (text format, ended by C(# EOF)) to this file, for
+        node_exporter's textfile collector (C(--collector.textfile.directory)); the name must end in C(.prom).
+      - Written atomically (a temporary file in the same folder, then a rename), so the collector never reads half a
+        file; rewritten on every run even when nothing changed, so its modification time
+        (C(node_textfile_mtime_seconds)) says when the state was last confirmed. A new file gets the mode the umask
+        allows (usually C(0644)); an existing file keeps its mode and owner. The folder must exist.
+      - Written also when checks fail (that is what the metrics are for), not in check mode.
+      - Per domain C(mailsec_mta_sts_verify_passed), C(mailsec_mta_sts_check_passed{check}),
+        C(mailsec_mta_sts_policy_info{mode}), C(mailsec_mta_sts_policy_max_age_seconds),
+        C(mailsec_mta_sts_policy_addresses_consistent), C(mailsec_mta_sts_policy_id_matches),
+        C(mailsec_mta_sts_policy_certificate_expiry_timestamp_seconds{address}) and
+        C(mailsec_mta_sts_mx_certificate_expiry_timestamp_seconds{mx_host,address}); the README of the collection
+        lists them with samples, C(extensions/prometheus/) has alert rules and a Grafana dashboard on them.
+      - C(changed) is V(true) when the file's content changed.
+    type: path
+    version_added: 0.2.0
 requirements:
   - dnspython >= 2.2
 notes:
@@ -255,6 +274,12 @@ EXAMPLES = r'''
     checks: [record, policy, mx, starttls]
     fail_on: never
   register: preflight
+
+- name: Every 15 minutes from cron or a timer - write the state of many domains for Prometheus
+  mailsec.mta_sts.mta_sts_verify:
+    domains: [{domain: example.com}, {domain: example.org}]
+    metrics_path: /var/lib/prometheus/node-exporter/mailsec_mta_sts_verify.prom
+    fail_on: never
 
 - name: After publishing, insist that the live state is what was published
   mailsec.mta_sts.mta_sts_verify:
@@ -393,6 +418,37 @@ policy_addresses:
       type: str
       returned: always
       sample: 9f2c...
+    cert_not_after:
+      description: The end of the validity of the certificate this address showed, in UTC (ISO 8601); V(null) when no
+        TLS session was made.
+      type: str
+      returned: always
+      sample: "2027-02-26T12:00:00Z"
+      version_added: 0.2.0
+policy_addresses_agree:
+  description:
+    - Whether every address of C(mta-sts.<domain>) served a policy and all the same one (as senders parse it);
+      V(null) when no address was tried.
+  returned: with O(domain)
+  type: bool
+  sample: true
+  version_added: 0.2.0
+policy_id:
+  description:
+    - The id this collection derives from the served policy (as M(mailsec.mta_sts.mta_sts_policy) returns it);
+      V(null) without a valid served policy.
+  returned: with O(domain)
+  type: str
+  sample: 9f2c0a61d3b24e8c8b1d0f4a5e6c7b8a
+  version_added: 0.2.0
+id_matches_policy:
+  description:
+    - Whether the published C(_mta-sts) id is RV(policy_id). V(false) means the policy changed without a new id (or
+      the id is not one this collection made); V(null) when the record or a valid policy is missing.
+  returned: with O(domain)
+  type: bool
+  sample: true
+  version_added: 0.2.0
 mx_hosts:
   description: The MX hosts in preference order, with what was found on each.
   returned: with O(domain)
@@ -435,6 +491,13 @@ mx_hosts:
       type: str
       returned: always
       sample: "2027-02-26T12:00:00Z"
+    certificates:
+      description: The certificate end of validity seen at each address that completed a TLS handshake.
+      type: list
+      elements: dict
+      returned: always
+      sample: [{address: 192.0.2.25, cert_not_after: "2027-02-26T12:00:00Z"}]
+      version_added: 0.2.0
     error:
       description: What went wrong on this host (all addresses), or V(null).
       type: str
@@ -474,7 +537,8 @@ invalid_options:
 results:
   description:
     - With O(domains), one entry per domain in the order given, each with the keys returned for a single O(domain)
-      (RV(domain), RV(passed), RV(checks), RV(record), RV(policy), RV(policy_addresses), RV(tlsrpt), RV(mx_hosts), and
+      (RV(domain), RV(passed), RV(checks), RV(record), RV(policy), RV(policy_addresses), RV(policy_addresses_agree),
+      RV(policy_id), RV(id_matches_policy), RV(tlsrpt), RV(mx_hosts), and
       with a candidate policy RV(preflight) and RV(served)) and C(msg), its summary.
   returned: with O(domains)
   type: list

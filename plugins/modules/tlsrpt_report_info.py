@@ -106,8 +106,24 @@ options:
         RV(summary) is wanted.
     type: bool
     default: true
+  metrics_path:
+    description:
+      - Also write the summary of the domains in O(domain) as Prometheus metrics (text format, ended by C(# EOF)) to
+        this file, for node_exporter's textfile collector; the name must end in C(.prom) and O(domain) is required (a
+        report names whatever domain its sender writes; only your list keeps the metrics bounded).
+      - Written atomically (temporary file in the same folder, then a rename) on every run, not in check mode; the
+        only thing this module writes. C(changed) is V(true) when the file's content changed.
+      - Per domain that has reports C(mailsec_mta_sts_tlsrpt_reports_total),
+        C(mailsec_mta_sts_tlsrpt_newest_report_timestamp_seconds), C(mailsec_mta_sts_tlsrpt_successful_sessions_total),
+        C(mailsec_mta_sts_tlsrpt_failed_sessions_total) and
+        C(mailsec_mta_sts_tlsrpt_failed_sessions_by_result_type_total{result_type}) (a result type RFC 8460 does not
+        define counts as V(other)). The counts cover the reports read, so keep the reports (or O(since) wide enough)
+        for them to only grow.
+    type: path
+    version_added: 0.2.0
 notes:
   - Reads on the host the task runs on; delegate to the host holding the reports or the mailbox.
+  - With O(metrics_path) the module writes that one file (see there); otherwise it changes nothing.
   - Sessions are summed as the reports state them; reports from different senders about the same day are
     different sessions, not repeats.
 seealso:
@@ -153,6 +169,13 @@ EXAMPLES = r'''
       - /srv/tlsrpt/2026-*/*.json.gz
       - /srv/tlsrpt/manual
     mbox: /var/mail/tlsrpt
+
+- name: Write the report counts of two domains for Prometheus (node_exporter's textfile collector)
+  mailsec.mta_sts.tlsrpt_report_info:
+    path: /srv/tlsrpt/incoming
+    domain: [example.com, example.org]
+    return_reports: false
+    metrics_path: /var/lib/prometheus/node-exporter/mailsec_mta_sts_tlsrpt.prom
 '''
 
 RETURN = r'''

@@ -46,3 +46,9 @@ def format_epoch(seconds):
 def epoch_of(moment):
     """A naive UTC datetime as seconds since the epoch."""
     return calendar.timegm(moment.timetuple())
+
+
+def epoch_of_timestamp(text):
+    """``2026-04-01T00:00:00Z`` (the format above) as seconds since the epoch; ValueError for any other text."""
+    moment = datetime.datetime.strptime(text, '%Y-%m-%dT%H:%M:%SZ')
+    return epoch_of(moment)

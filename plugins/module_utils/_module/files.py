@@ -44,6 +44,46 @@ def write_file(module, path, content):
     module.atomic_move(tmp_name, os.path.abspath(path))
 
 
+def refresh_file(module, path, content):
+    """Write ``content`` to ``path`` atomically even when it is already there; return whether it differed.
+
+    For files another program polls (the metrics for node_exporter's textfile collector): the new
+    modification time says the content was confirmed now, so a reader can tell a stopped writer from
+    an unchanged state.
+    """
+    changed = read_file(path) != content
+    write_file(module, path, content)
+    return changed
+
+
+def write_metrics(module, path, text):
+    """Write the metrics ``text`` to ``path`` (``refresh_file``), nothing in check mode; return ``changed``."""
+    content = text.encode('utf-8')
+    if module.check_mode:
+        return read_file(path) != content
+    return refresh_file(module, path, content)
+
+
+def metrics_path_problems(path):
+    """``[(option, message)]`` for ``metrics_path``; checks the name only (pure)."""
+    if path is None:
+        return []
+    if not path.endswith('.prom'):
+        return [('metrics_path', 'metrics_path: %s does not end in .prom; node_exporter\'s textfile collector reads '
+                                 'only *.prom files, so it would never see these metrics' % path)]
+    return []
+
+
+def metrics_target_problem(path):
+    """The message when the folder of ``path`` cannot take the file, else None (looks at the file system)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return 'metrics_path: the folder %s does not exist; create it (the textfile collector\'s directory)' % folder
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return 'metrics_path: the folder %s is not writable for this user; the file is written there atomically' % folder
+    return None
+
+
 def remove_file(path):
     """Remove ``path``; a file that is already gone is not an error."""
     try:

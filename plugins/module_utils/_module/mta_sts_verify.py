@@ -8,7 +8,8 @@
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
 The backend contract is in ``common``. Uses from the AnsibleModule: ``params``, ``fail_json``,
-``exit_json``. Check mode runs exactly the same as a normal run: the module only looks.
+``exit_json``, ``check_mode``, ``atomic_move``. Check mode runs exactly the same as a normal run (the module
+only looks), except that O(metrics_path) is not written.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,6 +20,8 @@ import os
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.resolver import DNSPYTHON
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify import evaluate, options as verify_options, run
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import metrics
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import files
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.policy import MODES
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.argspec import ArgumentSpec, resolver_options
 
@@ -62,6 +65,7 @@ def _arguments():
             expect=_expect_spec(),
             policy=_policy_spec(),
             fail_on=dict(type='str', default='error', choices=list(verify_options.FAIL_ON)),
+            metrics_path=dict(type='path'),
         ),
         checks=[_own_problems],
         mutually_exclusive=[('domain', 'domains')],
@@ -75,7 +79,7 @@ def _own_problems(params):
         problems = verify_options.domain_problems([params['domain']])
     else:
         problems = verify_options.entry_problems(params['domains']) + verify_options.workers_problems(params['workers'])
-    return verify_options.check_problems(_options(params)) + problems
+    return verify_options.check_problems(_options(params)) + problems + files.metrics_path_problems(params['metrics_path'])
 
 
 ARGUMENTS = _arguments()
@@ -105,18 +109,30 @@ def fleet_summary(results, failing):
         len(failing), len(results), ' || '.join(result['msg'] for result in failing))
 
 
+def write_metrics(module, results):
+    """Write O(metrics_path) (not in check mode); return ``changed``: whether its content differs."""
+    path = module.params['metrics_path']
+    if path is None:
+        return False
+    return files.write_metrics(module, path, metrics.verify_metrics(results))
+
+
 def run_module(module):
     """Verify O(domain) or O(domains); exits the module, failing when a finding reaches O(fail_on)."""
     params = module.params
     if params['ca_path'] and not os.access(params['ca_path'], os.R_OK):
         module.fail_json(msg='ca_path %s is not a readable file; give a PEM bundle of trusted roots' % params['ca_path'],
                          invalid_options=['ca_path'])
+    if params['metrics_path']:
+        problem = files.metrics_target_problem(params['metrics_path'])
+        if problem:
+            module.fail_json(msg=problem, invalid_options=['metrics_path'])
     options = _options(params)
     fail_on = params['fail_on']
 
     if params['domains'] is None:
         result = run.verify_domains([params['domain']], options, workers=1)[0]
-        result['changed'] = False
+        result['changed'] = write_metrics(module, [result])
         result['msg'] = evaluate.summary(result, fail_on)
         if evaluate.fails(result, fail_on):
             module.fail_json(**result)
@@ -129,7 +145,7 @@ def run_module(module):
     for result in results:
         result['msg'] = evaluate.summary(result, fail_on)
     failing = [result for result in results if evaluate.fails(result, fail_on)]
-    output = dict(changed=False, passed=all(result['passed'] for result in results), results=results,
+    output = dict(changed=write_metrics(module, results), passed=all(result['passed'] for result in results), results=results,
                   failed_domains=[result['domain'] for result in failing], msg=fleet_summary(results, failing))
     if failing:
         module.fail_json(**output)

@@ -8,7 +8,8 @@ bounds, hand the bytes to ``_report``, and return reports, rejections and the pe
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-The backend contract is in ``common``. Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``, ``warn``. Never writes.
+The backend contract is in ``common``. Uses from the AnsibleModule: ``params``, ``fail_json``, ``exit_json``, ``warn``, ``check_mode``, ``atomic_move``. Writes
+nothing but O(metrics_path) (and that not in check mode).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,6 +24,8 @@ import stat
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import report_parse
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import report_decode
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import report_summary
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import metrics
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import files
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings import ERROR, Finding
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.time import format_timestamp, utc_now
 
@@ -45,6 +48,7 @@ def argument_spec():
         max_size=dict(type='int', default=report_decode.MAX_SIZE),
         max_uncompressed_size=dict(type='int', default=report_decode.MAX_UNCOMPRESSED_SIZE),
         return_reports=dict(type='bool', default=True),
+        metrics_path=dict(type='path'),
     )
 
 
@@ -90,6 +94,11 @@ def option_problems(params):
             parse_since(params['since'])
         except ValueError as exc:
             problems.append(('since', str(exc)))
+    problems.extend(files.metrics_path_problems(params['metrics_path']))
+    if params['metrics_path'] and not params['domain']:
+        problems.append(('metrics_path', 'metrics_path: needs domain, the domains to write metrics for; a report names '
+                                         'whatever domain its sender writes, and only your list keeps the metrics '
+                                         '(one series per domain) bounded'))
     for option in ('path', 'maildir', 'mbox'):
         for item in params[option] or ():
             if not item:
@@ -304,6 +313,10 @@ def evaluate(outcomes, domains=None, since=None, return_reports=True):
 def run_module(module):
     """Read the reports named by the options and exit with the result; never changes anything."""
     params = module.params
+    if params['metrics_path']:
+        problem = files.metrics_target_problem(params['metrics_path'])
+        if problem:
+            module.fail_json(msg=problem, invalid_options=['metrics_path'])
     since = parse_since(params['since']) if params['since'] is not None else None
     try:
         outcomes, warnings = collect(params)
@@ -313,4 +326,7 @@ def run_module(module):
         module.warn(warning)
     result = evaluate(outcomes, params['domain'], since, params['return_reports'])
     result['changed'] = False
+    if params['metrics_path']:
+        text = metrics.report_metrics(result['summary'], [report_parse.domain_key(name) for name in params['domain']])
+        result['changed'] = files.write_metrics(module, params['metrics_path'], text)
     module.exit_json(**result)

@@ -31,7 +31,7 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.https impo
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings import DELIVERY_CHECKS, ERROR, WARNING
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.mx import matching_pattern, normalize_host
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.policy import (
-    parse as parse_policy, policy_host, policy_url,
+    parse as parse_policy, policy_host, policy_id, policy_url,
 )
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.deadline import ProbeError
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import (
@@ -218,7 +218,8 @@ def _evaluate_fetch(report, domain, fetched):
     served = []
     for address, response in _fetch_responses(fetched):
         body, error = _evaluate_one_fetch(report, domain, address, response)
-        entry = {'address': address, 'served': body is not None, 'error': error, 'policy': None, 'sha256': None}
+        entry = {'address': address, 'served': body is not None, 'error': error, 'policy': None, 'sha256': None,
+                 'cert_not_after': None if isinstance(response, ProbeError) else response.get('cert_not_after')}
         if body is not None:
             entry['policy'], key = _policy_key(body)
             entry['sha256'] = hashlib.sha256(body).hexdigest()
@@ -245,6 +246,32 @@ def _evaluate_fetch(report, domain, fetched):
                                                          _describe_policy(group[1])) for group in groups)), host=host)
     body = dict(_fetch_responses(fetched))[served[0][0]]['body'] if served else None
     return body, per_address
+
+
+def addresses_agree(per_address):
+    """Whether every address of the policy host served a policy, and all the same one (by what senders parse);
+    None when no address was tried."""
+    if not per_address:
+        return None
+    keys = set()
+    for entry in per_address:
+        if not entry['served']:
+            return False
+        policy = entry['policy']
+        keys.add(entry['sha256'] if policy is None else
+                 (policy['mode'], policy['max_age'], tuple(sorted(set(item.lower() for item in policy['mx'])))))
+    return len(keys) == 1
+
+
+def id_matches_policy(record_id, policy, usable):
+    """``(policy_id, matches)``: the id this collection derives from the served policy (``_core.policy.policy_id``)
+    and whether the published id is that id; both None without a usable policy, matches None without a record."""
+    if not usable:
+        return None, None
+    derived = policy_id(dict((key, policy[key]) for key in ('mode', 'mx', 'max_age')))
+    if record_id is None:
+        return derived, None
+    return derived, record_id == derived
 
 
 def _evaluate_policy(report, body):
@@ -388,6 +415,8 @@ def _evaluate_mx_hosts(report, hosts, observations, policy, usable, previous=Non
             entry['starttls'] = all(probe['starttls'] for probe in probes)
             entry['tls_version'] = next((p['tls_version'] for p in probes if p['tls_version']), None)
             entry['cert_not_after'] = next((p['cert_not_after'] for p in probes if p['cert_not_after']), None)
+        entry['certificates'] = [{'address': probe['address'], 'cert_not_after': probe['cert_not_after']}
+                                 for probe in probes if probe.get('cert_not_after')]
         entry['error'] = '; '.join(errors) or None
         mx_hosts.append(entry)
     return mx_hosts
@@ -497,7 +526,8 @@ def evaluate(domain: str, observations: Observations, options: Dict[str, Any]) -
     report = _Report()
     result = {'domain': domain, 'record': {'id': None},
               'policy': {'version': None, 'mode': None, 'max_age': None, 'mx': []},
-              'tlsrpt': {'rua': None}, 'mx_hosts': [], 'policy_addresses': []}
+              'tlsrpt': {'rua': None}, 'mx_hosts': [], 'policy_addresses': [],
+              'policy_addresses_agree': None, 'policy_id': None, 'id_matches_policy': None}
     candidate = candidate_policy(options.get('policy'))
     if candidate is not None:
         _evaluate_candidate(report, domain, observations, candidate, result)
@@ -511,7 +541,10 @@ def evaluate(domain: str, observations: Observations, options: Dict[str, Any]) -
     usable = False
     if 'fetch' in observations:
         body, result['policy_addresses'] = _evaluate_fetch(report, domain, observations['fetch'])
+        result['policy_addresses_agree'] = addresses_agree(result['policy_addresses'])
         result['policy'], usable = _evaluate_policy(report, body)
+        result['policy_id'], result['id_matches_policy'] = id_matches_policy(
+            result['record']['id'] if 'sts_txt' in observations else None, result['policy'], usable)
     if 'mx' in observations:
         hosts = _evaluate_mx_rrset(report, domain, observations['mx'])
         result['mx_hosts'] = _evaluate_mx_hosts(report, hosts, observations, result['policy'], usable)

@@ -67,6 +67,8 @@ def test_good_domain():
     assert result['mx_hosts'][1] == {
         'name': 'mx2.example.test', 'preference': 20, 'addresses': ['192.0.2.2', '2001:db8::2'],
         'matches_policy': True, 'starttls': True, 'tls_version': 'TLSv1.3', 'cert_not_after': '2030-01-01T00:00:00Z',
+        'certificates': [{'address': '192.0.2.2', 'cert_not_after': '2030-01-01T00:00:00Z'},
+                         {'address': '2001:db8::2', 'cert_not_after': '2030-01-01T00:00:00Z'}],
         'error': None}
     hosts = set(entry.get('host') for entry in result['checks'] if entry['name'] in ('starttls', 'certificate'))
     assert hosts == {'mx1.example.test', 'mx2.example.test'}
