@@ -26,13 +26,11 @@ import urllib.request
 
 import pytest
 
-import lab as lablib
-from ansible_runner import ansible_env, recap_changed, run_module
+import mailsec_lab as lablib
+from mailsec_testing import report_samples as samples
+from mailsec_testing.ansible_runner import ansible_env, recap_changed, run_module
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.policy import policy_id
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / 'unit' / 'plugins' / 'module_utils'))
-import report_samples as samples  # noqa: E402  pylint: disable=wrong-import-position
 
 pytestmark = pytest.mark.lab
 

@@ -19,7 +19,7 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import repor
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.policy import policy_id
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import tlsrpt_report_info
 
-import report_samples as samples
+from mailsec_testing import report_samples as samples
 import test_verify as verify_cases
 
 EXPIRY_2030 = calendar.timegm(datetime.datetime(2030, 1, 1).timetuple())
