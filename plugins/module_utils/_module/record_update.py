@@ -22,10 +22,7 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import dns
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.common import check_libraries, fail_on_problems
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.names import domain_error
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import (
-    STS_PREFIX,
-    STS_VERSION,
-    TLSRPT_PREFIX,
-    TLSRPT_VERSION,
+    KINDS,
     record_name,
     render_sts,
     render_tlsrpt,
@@ -34,13 +31,6 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records impo
 )
 
 DEFAULT_TTL = 3600
-
-# The record kinds: owner name prefix, version tag, and the option holding the record's content.
-KINDS = {
-    'sts': {'prefix': STS_PREFIX, 'version': STS_VERSION, 'option': 'id'},
-    'tlsrpt': {'prefix': TLSRPT_PREFIX, 'version': TLSRPT_VERSION, 'option': 'rua'},
-}
-
 
 def dns_update_argument_spec():
     """The shared DNS update options; plugins/doc_fragments/dns_update.py documents exactly these."""
@@ -76,7 +66,7 @@ def desired_value(params, kind):
 
 def record_argument_spec(kind):
     """Every option of the record module of ``kind``; its DOCUMENTATION mirrors this."""
-    content = KINDS[kind]['option']
+    content = KINDS[kind]['field']
     if kind == 'sts':
         content_spec = dict(type='str', aliases=['policy_id'])
     else:
@@ -104,14 +94,14 @@ def record_module_kwargs(kind):
     """
     return dict(
         supports_check_mode=True,
-        mutually_exclusive=[('domain', 'records'), (KINDS[kind]['option'], 'records')],
+        mutually_exclusive=[('domain', 'records'), (KINDS[kind]['field'], 'records')],
         required_one_of=[('domain', 'records')],
     )
 
 
 def targets(params, kind):
     """The records asked for, each ``(label, entry)``; the label prefixes messages about the entry."""
-    content = KINDS[kind]['option']
+    content = KINDS[kind]['field']
     if params.get('records') is None:
         return [('', {'domain': params.get('domain'), content: params.get(content),
                       'state': params.get('state', 'present')})]
