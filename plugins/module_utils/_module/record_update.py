@@ -32,6 +32,7 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records impo
 
 DEFAULT_TTL = 3600
 
+
 def dns_update_argument_spec():
     """The shared DNS update options; plugins/doc_fragments/dns_update.py documents exactly these."""
     return dict(
