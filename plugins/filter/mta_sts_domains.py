@@ -8,7 +8,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.domains import DomainSpecError, complete_domains, union
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.domains import DomainSpecError, complete_domains, txt_records, union
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.rollout import plan
 
 
@@ -28,6 +28,14 @@ def mta_sts_union(domain_lists):
         raise AnsibleFilterError(str(exc))
 
 
+def mta_sts_txt_records(domains):
+    """The TXT records of the domains, ``_mta-sts`` ones first; see plugins/module_utils/_core/domains.py."""
+    if not isinstance(domains, (list, tuple)):
+        raise AnsibleFilterError('mta_sts_txt_records: the input must be a domain list as mta_sts_domains returns it, '
+                                 'got %s' % type(domains).__name__)
+    return txt_records(domains)
+
+
 def mta_sts_plan(domains, preflight_results, reports_summary, min_days, min_sessions, today=None):
     """The run's plan (held domains, mode auto decisions); see plugins/module_utils/_core/rollout.py."""
     return plan(domains, preflight_results, reports_summary, int(min_days), int(min_sessions), today)
@@ -36,4 +44,5 @@ def mta_sts_plan(domains, preflight_results, reports_summary, min_days, min_sess
 class FilterModule(object):
 
     def filters(self):
-        return {'mta_sts_domains': mta_sts_domains, 'mta_sts_plan': mta_sts_plan, 'mta_sts_union': mta_sts_union}
+        return {'mta_sts_domains': mta_sts_domains, 'mta_sts_plan': mta_sts_plan, 'mta_sts_txt_records': mta_sts_txt_records,
+                'mta_sts_union': mta_sts_union}

@@ -74,7 +74,7 @@ def test_broken_vhost_is_refused_and_the_old_site_keeps_serving(deployed, tmp_pa
               entry(deployed, 1)]
     code, output = playbook(deployed, 'lab.yml', {'mta_sts_domains': broken})
     assert code != 0
-    assert 'nginx -t refused the new policy vhosts' in output
+    assert 'nginx -t refused the configuration with the new %s' % VHOST_FILE in output
     assert 'missing.crt' in output
     assert open(VHOST_FILE).read() == before
     assert fetch_policy(deployed, 'alpha.mailsec.test') == (status, served)

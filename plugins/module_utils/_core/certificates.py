@@ -37,9 +37,6 @@ _PEM_CERTIFICATE = re.compile(br'-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?--
 _UTC = datetime.timezone.utc
 SECONDS_PER_DAY = 86400
 
-# Why a certificate needs issuing, in the order they are tested (the first that applies wins).
-REASONS = ('missing', 'unreadable', 'name', 'key_missing', 'key_mismatch', 'issuer', 'expiring')
-
 
 class CertificateError(ValueError):
     """A file that is not a PEM certificate (or key) this module can read."""

@@ -27,10 +27,6 @@ DOMAIN_KEYS = ('domain', 'mode', 'mx', 'max_age', 'tlsrpt_rua', 'tls_certificate
                'preflight', 'webroot')
 # A domain's own ``webroot`` is the folder its web server serves as https://mta-sts.<domain>/ (the
 # policy goes to <webroot>/.well-known/mta-sts.txt); the default is <defaults webroot>/<domain>.
-# tlsrpt_reports: whether the role reads TLS reports (mta_sts_tlsrpt_reports_path is set), which
-# mode auto needs; rollout_*: the thresholds of mode auto.
-DEFAULT_KEYS = DOMAIN_KEYS[1:-1] + (
-    'webroot', 'acme_certificate_dir', 'tlsrpt_reports', 'rollout_min_days', 'rollout_min_sessions')
 # The policy file below a webroot: the URL path senders fetch (RFC 8461 3.3).
 POLICY_PATH = _policy.POLICY_PATH.lstrip('/')
 # tls_certificate: acme = the role gets and renews the certificate itself (ACME, http-01), keeping
@@ -264,3 +260,11 @@ def union(domain_lists):
                                       'of it is published' % (item['domain'], first['sts_record']['value'],
                                                               item['sts_record']['value']))
     return result
+
+
+def txt_records(domains):
+    """The TXT records of ``domains`` (from ``complete_domains`` or ``union``): every ``_mta-sts`` record,
+    then every ``_smtp._tls`` record, each ``{name, value}``; what is published, read back or listed."""
+    items = list(domains or [])
+    return ([item['sts_record'] for item in items]
+            + [item['tlsrpt_record'] for item in items if item['tlsrpt_record']])

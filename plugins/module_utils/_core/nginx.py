@@ -27,7 +27,6 @@ DEFAULT_BUCKET_SIZE = 64
 DEFAULT_MAX_SIZE = 512
 BUCKET = 'server_names_hash_bucket_size'
 MAX_SIZE = 'server_names_hash_max_size'
-HASH_DIRECTIVES = (BUCKET, MAX_SIZE)
 _POINTER = 8
 
 _FILE_RE = re.compile(r'^# configuration file (.+):$')

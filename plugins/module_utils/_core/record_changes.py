@@ -21,22 +21,20 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.names import domain_error
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import (
+    KINDS,
     STS_PREFIX,
-    STS_VERSION,
     TLSRPT_PREFIX,
     TLSRPT_VERSION,
     has_version,
     join_strings,
 )
 
-KINDS = ((STS_PREFIX + '.', STS_VERSION), (TLSRPT_PREFIX + '.', TLSRPT_VERSION))
-
 
 def kind_of(name):
     """The version tag of the record kind at ``name`` (``v=STSv1`` / ``v=TLSRPTv1``), or None."""
-    for prefix, version in KINDS:
-        if name.lower().startswith(prefix):
-            return version
+    for kind in KINDS.values():
+        if name.lower().startswith(kind['prefix'] + '.'):
+            return kind['version']
     return None
 
 

@@ -24,6 +24,12 @@ STS_VERSION = 'v=STSv1'
 TLSRPT_VERSION = 'v=TLSRPTv1'
 STS_PREFIX = '_mta-sts'
 TLSRPT_PREFIX = '_smtp._tls'
+# The two record kinds: owner name prefix, version tag, and the field holding the record's content
+# (also the name of the record modules' option for it).
+KINDS = {
+    'sts': {'prefix': STS_PREFIX, 'version': STS_VERSION, 'field': 'id'},
+    'tlsrpt': {'prefix': TLSRPT_PREFIX, 'version': TLSRPT_VERSION, 'field': 'rua'},
+}
 MAX_TXT_STRING = 255
 MAX_TTL = 2147483647  # RFC 2181 8
 DEFAULT_TTL = 3600

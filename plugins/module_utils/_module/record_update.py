@@ -20,10 +20,7 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import dns
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.argspec import ArgumentSpec, dns_update_options
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.names import domain_error
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import (
-    STS_PREFIX,
-    STS_VERSION,
-    TLSRPT_PREFIX,
-    TLSRPT_VERSION,
+    KINDS,
     record_name,
     render_sts,
     render_tlsrpt,
@@ -31,11 +28,6 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records impo
     uri_error,
 )
 
-# The record kinds: owner name prefix, version tag, and the option holding the record's content.
-KINDS = {
-    'sts': {'prefix': STS_PREFIX, 'version': STS_VERSION, 'option': 'id'},
-    'tlsrpt': {'prefix': TLSRPT_PREFIX, 'version': TLSRPT_VERSION, 'option': 'rua'},
-}
 
 
 def unique(values):
@@ -62,7 +54,7 @@ def record_arguments(kind):
     Whether the record's content is given is checked by ``record_option_problems``, for single
     records and for each element of O(records) alike.
     """
-    content = KINDS[kind]['option']
+    content = KINDS[kind]['field']
     if kind == 'sts':
         content_spec = dict(type='str', aliases=['policy_id'])
     else:
@@ -86,7 +78,7 @@ def record_arguments(kind):
 
 def targets(params, kind):
     """The records asked for, each ``(label, entry)``; the label prefixes messages about the entry."""
-    content = KINDS[kind]['option']
+    content = KINDS[kind]['field']
     if params.get('records') is None:
         return [('', {'domain': params.get('domain'), content: params.get(content),
                       'state': params.get('state', 'present')})]

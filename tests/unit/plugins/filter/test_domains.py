@@ -7,7 +7,7 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.mta_sts.plugins.filter.mta_sts_domains import mta_sts_domains, mta_sts_union
+from ansible_collections.mailsec.mta_sts.plugins.filter.mta_sts_domains import mta_sts_domains, mta_sts_txt_records, mta_sts_union
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import policy as _policy
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import records as _records
@@ -134,3 +134,15 @@ def test_union_refuses_a_domain_with_different_records_on_two_hosts():
         mta_sts_union([web1, web2])
     assert str(error.value).startswith('a.example has different settings on two web hosts of the play')
     assert 'nothing of it is published' in str(error.value)
+
+
+def test_txt_records_list_every_sts_record_then_every_tlsrpt_record():
+    domains = mta_sts_domains([{'domain': 'a.example'}, {'domain': 'b.example', 'tlsrpt_rua': []},
+                               {'domain': 'c.example'}], DEFAULTS)
+    records = mta_sts_txt_records(domains)
+    assert [record['name'] for record in records] == [
+        '_mta-sts.a.example', '_mta-sts.b.example', '_mta-sts.c.example', '_smtp._tls.a.example', '_smtp._tls.c.example']
+    assert records[0] == domains[0]['sts_record'] and records[3]['value'] == 'v=TLSRPTv1; rua=mailto:tls@example.com'
+    assert mta_sts_txt_records([]) == []
+    with pytest.raises(AnsibleFilterError, match='mta_sts_txt_records: the input must be a domain list'):
+        mta_sts_txt_records('a.example')
