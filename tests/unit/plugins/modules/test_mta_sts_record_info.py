@@ -33,9 +33,9 @@ def args(watched, **extra):
     ({'records': [{'name': 'example.com', 'value': 'v=STSv1; id=a;'}]}, ['records'],
      "records[0].name: 'example.com' must start with _mta-sts. or _smtp._tls."),
     ({'ttl': -1}, ['ttl'], 'ttl: must be a number of seconds from 0 to 2147483647 (RFC 2181 8)'),
-    ({'dns_port': 0}, ['dns_port'], 'dns_port: must be a port number from 1 to 65535'),
-    ({'timeout': 0}, ['timeout'], 'timeout: must be a number of seconds greater than 0 and at most 3600'),
-    ({'timeout': 3601, 'ttl': 2 ** 31}, ['timeout', 'ttl'], 'timeout: must be a number of seconds'),
+    ({'dns_port': 0}, ['dns_port'], 'dns_port must be a port number from 1 to 65535'),
+    ({'timeout': 0}, ['timeout'], 'timeout must be a number of seconds greater than 0 and at most 3600'),
+    ({'timeout': 3601, 'ttl': 2 ** 31}, ['timeout', 'ttl'], 'timeout must be a number of seconds'),
 ])
 def test_bad_input_fails_naming_the_option_before_any_query(resolver, bad, options, words):
     run = run_module(MODULE, args(resolver, **bad))

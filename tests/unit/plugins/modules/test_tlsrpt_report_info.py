@@ -117,15 +117,15 @@ def test_bad_options_fail_naming_the_option(args, options, words):
         assert run.result['invalid_options'] == options
 
 
-def test_metrics_path_written_atomically_rewritten_and_not_in_check_mode(ansible_module, reports_dir, tmp_path):
+def test_metrics_path_written_atomically_rewritten_and_not_in_check_mode(reports_dir, tmp_path):
     target = tmp_path / 'textfile' / 'tlsrpt.prom'
     target.parent.mkdir()
     args = {'path': reports_dir, 'domain': ['example.com', 'company-y.example'], 'return_reports': False,
             'metrics_path': str(target)}
-    checked = ansible_module(MODULE, args, check=True)
+    checked = run_module(MODULE, args, check=True)
     assert not checked.failed, checked.msg
     assert checked.changed and not target.exists()
-    first = ansible_module(MODULE, args)
+    first = run_module(MODULE, args)
     assert not first.failed, first.msg
     assert first.changed
     text = target.read_text()
@@ -134,7 +134,7 @@ def test_metrics_path_written_atomically_rewritten_and_not_in_check_mode(ansible
     assert 'domain="example.org"' not in text and text.endswith('# EOF\n')
     assert sorted(os.listdir(target.parent)) == ['tlsrpt.prom']  # no temporary file left behind
     os.utime(target, (1, 1))
-    again = ansible_module(MODULE, args)
+    again = run_module(MODULE, args)
     assert not again.changed
     assert target.read_text() == text and os.stat(target).st_mtime > 1  # rewritten: the mtime says "confirmed now"
 
@@ -144,8 +144,8 @@ def test_metrics_path_written_atomically_rewritten_and_not_in_check_mode(ansible
     ({'metrics_path': '/tmp/x.txt', 'domain': ['example.com']}, 'reads only *.prom files'),
     ({'metrics_path': '/nonexistent/folder/x.prom', 'domain': ['example.com']}, 'the folder /nonexistent/folder does not exist'),
 ])
-def test_bad_metrics_path_fails_naming_the_option(ansible_module, reports_dir, extra, words):
-    run = ansible_module(MODULE, dict({'path': reports_dir}, **extra))
+def test_bad_metrics_path_fails_naming_the_option(reports_dir, extra, words):
+    run = run_module(MODULE, dict({'path': reports_dir}, **extra))
     assert run.failed
     assert words in run.msg
     assert run.result['invalid_options'] == ['metrics_path']
