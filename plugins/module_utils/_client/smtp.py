@@ -26,7 +26,7 @@ SMTP_PORT = 25
 MAX_SMTP_LINE = 4096
 MAX_SMTP_LINES = 100
 
-_SMTP_REPLY_RE = re.compile(r'^([2-5][0-9]{2})([ -])(.*)$')
+_SMTP_REPLY_RE = re.compile(r'([2-5][0-9]{2})([ -])(.*)')
 
 
 def _read_reply(stream, stage):
@@ -34,7 +34,7 @@ def _read_reply(stream, stage):
     lines = []
     while len(lines) < MAX_SMTP_LINES:
         line = stream.read_line(MAX_SMTP_LINE, stage).decode('utf-8', 'replace')
-        match = _SMTP_REPLY_RE.match(line)
+        match = _SMTP_REPLY_RE.fullmatch(line)
         if not match:
             raise ProbeError('smtp', 'not an SMTP reply while %s: %r' % (stage, line[:80]))
         lines.append(match.group(3))

@@ -40,9 +40,9 @@ BLOCKING_FAILURES = NEGOTIATION_FAILURES + STS_POLICY_FAILURES
 UNKNOWN_DOMAIN = '(unknown)'
 
 _DATETIME = re.compile(
-    r'^\s*(\d{4})-(\d{2})-(\d{2})'
+    r'\s*(\d{4})-(\d{2})-(\d{2})'
     r'(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?'
-    r'\s*(?:([Zz]|UTC|GMT)|([+-])(\d{2}):?(\d{2}))?\s*$')
+    r'\s*(?:([Zz]|UTC|GMT)|([+-])(\d{2}):?(\d{2}))?\s*')
 _SUBJECT_DOMAIN = re.compile(r'Report[ \t]+Domain:[ \t]*([^\s;]+)', re.IGNORECASE)
 _REPORT_MEDIA_TYPES = ('application/tlsrpt+gzip', 'application/tlsrpt+json', 'application/gzip',
                        'application/x-gzip', 'application/json')
@@ -88,7 +88,7 @@ def parse_datetime(value):
     """``(datetime in UTC, zone_given)`` from an RFC 3339 date-time, tolerating a missing zone; ValueError if not one."""
     if not isinstance(value, str):
         raise ValueError('not a string')
-    match = _DATETIME.match(value)
+    match = _DATETIME.fullmatch(value)
     if not match:
         raise ValueError('not an RFC 3339 date-time')
     year, month, day, hour, minute, second, fraction, zulu, sign, zone_hours, zone_minutes = match.groups()

@@ -26,6 +26,7 @@ import base64
 import binascii
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.libraries import Library
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.grammar import bad_character, host_error
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.names import domain_error
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import (
     MAX_TTL,
@@ -70,8 +71,9 @@ def update_option_problems(params):
     """
     errors = []
     server = params.get('server')
-    if not server or not isinstance(server, str) or server.strip() != server or ' ' in server:
-        errors.append(('server', 'server: must be the IP address or host name of the primary name server'))
+    if host_error(server) is not None:
+        errors.append(('server', 'server: must be the IP address or host name of the primary name server (%s)'
+                       % host_error(server)))
     port = params.get('port', DEFAULT_PORT)
     if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
         errors.append(('port', 'port: must be a TCP port number from 1 to 65535'))
@@ -109,7 +111,7 @@ def _key_name_error(name):
     bare = name[:-1] if name.endswith('.') else name
     if bare == '' or '..' in bare or len(bare) > 253:
         return True
-    return any(len(label) > 63 or char in ' \t\r\n"\\()' for label in bare.split('.') for char in label)
+    return bad_character(bare, '"\\()') is not None or any(len(label) > 63 for label in bare.split('.'))
 
 
 def secret_bytes(secret):

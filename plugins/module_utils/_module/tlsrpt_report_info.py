@@ -25,11 +25,12 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import repor
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import report_summary
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.common import check_libraries, fail_on_problems
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings import ERROR, Finding
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.grammar import character_error
 
 # Files a folder is read for; a file named directly (or by a glob) is read whatever its name.
 FOLDER_SUFFIXES = ('.json', '.gz', '.eml')
 _GLOB_CHARS = re.compile(r'[*?[]')
-_RELATIVE = re.compile(r'^\s*(\d{1,6})\s*([smhdw])\s*$')
+_RELATIVE = re.compile(r'[ \t]*([0-9]{1,6})[ \t]*([smhdw])[ \t]*')
 _UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
 
 
@@ -68,7 +69,11 @@ def _utcnow():
 def parse_since(value, now=None):
     """The ``since`` option as ``YYYY-MM-DDTHH:MM:SSZ``: an RFC 3339 date or date-time (no zone = UTC),
     or an age such as ``30d`` (units s, m, h, d, w) counted back from ``now``. ValueError when neither."""
-    match = _RELATIVE.match(value)
+    # Report dates tolerate surrounding white space (parse_datetime); an option value has no line breaks.
+    error = character_error(value.replace(' ', 'x'))
+    if error is not None:
+        raise ValueError('since: %r %s; give a date (2026-05-01), a date-time or an age (30d)' % (value, error))
+    match = _RELATIVE.fullmatch(value)
     if match:
         moment = (now or _utcnow()) - datetime.timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
         return report_parse.format_datetime(moment)

@@ -65,7 +65,26 @@ def test_bad_input_names_the_option_and_changes_nothing(tmp_path, config):
     ]
     results, dummy = run_steps(tmp_path, steps)
     assert [result.get('failed') for result in results] == [True, True, True]
-    assert results[0]['msg'] == 'map: map hash:/etc/postfix/other is not a socketmap (socketmap:inet:HOST:PORT:NAME)'
-    assert results[1]['msg'].startswith('map: socketmap:inet:127.0.0.1:http:postfix: want socketmap:inet:HOST:PORT:NAME')
+    assert results[0]['msg'].startswith('map: hash:/etc/postfix/other is not socketmap:inet:HOST:PORT:NAME or '
+                                        'socketmap:unix:/PATH:NAME')
+    assert results[1]['msg'].startswith('map: socketmap:inet:127.0.0.1:http:postfix is not socketmap:inet:HOST:PORT:NAME')
     assert results[2]['msg'].startswith('config_directory %s holds no main.cf' % (tmp_path / 'nowhere'))
+    assert (config / 'main.cf').read_text() == MAIN_CF
+
+
+def test_finding5_a_map_with_list_syntax_is_refused_naming_the_character(tmp_path, config):
+    # Issue 21, finding 5: a comma or space put a table of the caller's choice into main.cf, and a
+    # newline was refused only by postconf, as "postfix check failed".
+    evil = 'socketmap:inet:127.0.0.1, texthash:/tmp/evil,x:8461:postfix'
+    steps = [
+        (MODULE, {'map': evil, 'config_directory': str(config)}),
+        (MODULE, {'map': SOCKETMAP + '\nsmtpd_banner = x', 'config_directory': str(config)}),
+        (MODULE, {'map': 'socketmap:inet:127.0.0.1:8461:{postfix}', 'config_directory': str(config)}),
+    ]
+    results, dummy = run_steps(tmp_path, steps)
+    assert [result.get('failed') for result in results] == [True, True, True]
+    assert results[0]['msg'].startswith("map: contains ',' (U+002C) at position %d" % evil.index(','))
+    assert results[1]['msg'].startswith('map: contains a newline (U+000A) at position %d' % len(SOCKETMAP))
+    assert results[2]['msg'].startswith("map: contains '{' (U+007B)")
+    assert all('postfix check failed' not in result['msg'] for result in results)
     assert (config / 'main.cf').read_text() == MAIN_CF
