@@ -57,7 +57,6 @@ else:
 # under the untruncated algorithm name, so they would not interoperate.)
 TSIG_ALGORITHMS = ('hmac-sha256', 'hmac-sha224', 'hmac-sha384', 'hmac-sha512', 'hmac-sha1', 'hmac-md5')
 DEFAULT_TSIG_ALGORITHM = 'hmac-sha256'
-SECRET_ENV = 'MAILSEC_TSIG_SECRET'
 DEFAULT_PORT = 53
 DEFAULT_TIMEOUT = 10.0
 # A DNS message over TCP is at most 65535 bytes; leave room for the TSIG record.
@@ -96,11 +95,12 @@ def update_option_problems(params):
     if key_name is not None:
         if not isinstance(key_name, str) or _key_name_error(key_name):
             errors.append(('key_name', 'key_name: must be a DNS name, as in the server\'s key statement'))
-        if not key_secret:
-            errors.append(('key_secret', 'key_secret: required when key_name is set (or set %s)' % SECRET_ENV))
-    if key_secret:
+        if not key_secret and not params.get('key_secret_file'):
+            errors.append(('key_secret', 'key_secret: required when key_name is set (or give key_secret_file)'))
+    if key_secret or params.get('key_secret_file'):
         if key_name is None:
-            errors.append(('key_name', 'key_name: required when key_secret is set (or %s is set)' % SECRET_ENV))
+            errors.append(('key_name', 'key_name: required when key_secret or key_secret_file is set'))
+    if key_secret:
         if secret_bytes(key_secret) is None:
             errors.append(('key_secret', 'key_secret: must be the base64 secret of the TSIG key, '
                                          'as in the server\'s key file (the value is not shown)'))

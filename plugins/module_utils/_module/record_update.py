@@ -15,7 +15,7 @@ with kind 'sts' or 'tlsrpt': the backend contract of ``_backend``. Uses from the
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible.module_utils.basic import env_fallback
+import os
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import txt_update
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import dns_update
@@ -49,7 +49,11 @@ def dns_update_argument_spec():
         port=dict(type='int', default=txt_update.DEFAULT_PORT),
         zone=dict(type='str'),
         key_name=dict(type='str'),
-        key_secret=dict(type='str', no_log=True, fallback=(env_fallback, [txt_update.SECRET_ENV])),
+        # No environment fallback: Ansible puts a task's environment: on the command line of the
+        # shell that starts the module (visible in /proc/*/cmdline and at -vvv). key_secret travels
+        # inside the module's arguments; key_secret_file is read by the module itself.
+        key_secret=dict(type='str', no_log=True),
+        key_secret_file=dict(type='path'),
         key_algorithm=dict(type='str', default=txt_update.DEFAULT_TSIG_ALGORITHM, choices=list(txt_update.TSIG_ALGORITHMS)),
         timeout=dict(type='float', default=txt_update.DEFAULT_TIMEOUT),
         ttl=dict(type='int', default=DEFAULT_TTL),
@@ -104,7 +108,7 @@ def record_module_kwargs(kind):
     """
     return dict(
         supports_check_mode=True,
-        mutually_exclusive=[('domain', 'records'), (KINDS[kind]['option'], 'records')],
+        mutually_exclusive=[('domain', 'records'), (KINDS[kind]['option'], 'records'), ('key_secret', 'key_secret_file')],
         required_one_of=[('domain', 'records')],
     )
 
@@ -205,6 +209,33 @@ def update_records(module, kind):
                      diff=[change.diff() for change in changes if change.changed])
 
 
+def read_key_secret_file(module):
+    """Put the secret of O(key_secret_file) into ``params['key_secret']``, hidden from every output.
+
+    Read on the host the module runs on, never passed on a command line or through the environment.
+    """
+    path = module.params.get('key_secret_file')
+    if not path:
+        return
+    secret, why = None, None
+    try:
+        # Not O_NOFOLLOW: a secret is often a link into a mounted secret store; a fifo or device would block.
+        if not os.path.isfile(path):
+            raise IOError('not a regular file')
+        with open(path, 'rb') as handle:
+            secret = handle.read(64 * 1024).decode('ascii').strip()
+    except (IOError, OSError, UnicodeError) as exc:
+        why = getattr(exc, 'strerror', None) or str(exc)
+    if secret is None:
+        # Outside the except block: an expected failure needs its message, not a traceback.
+        module.fail_json(msg='key_secret_file: cannot read the TSIG secret from %s (%s); give a file that holds only '
+                             'the base64 secret' % (path, why))
+    module.no_log_values.add(secret)
+    if txt_update.secret_bytes(secret) is None:
+        module.fail_json(msg='key_secret_file: %s does not hold a base64 TSIG secret (its content is not shown)' % path)
+    module.params['key_secret'] = secret
+
+
 def record_backend(kind):
     """The backend contract (see ``_backend``) of the record module of ``kind``:
     ``(argument_spec, MODULE_KWARGS, LIBRARIES, option_problems, run_module)``."""
@@ -217,6 +248,7 @@ def record_backend(kind):
         return record_option_problems(params, kind)
 
     def run_module(module):
+        read_key_secret_file(module)
         fail_on_problems(module, option_problems(module.params))
         check_libraries(module, libraries)
         update_records(module, kind)
