@@ -88,3 +88,14 @@ def test_finding5_a_map_with_list_syntax_is_refused_naming_the_character(tmp_pat
     assert results[2]['msg'].startswith("map: contains '{' (U+007B)")
     assert all('postfix check failed' not in result['msg'] for result in results)
     assert (config / 'main.cf').read_text() == MAIN_CF
+
+
+def test_finding6_a_linked_main_cf_is_refused_not_followed(tmp_path, config):
+    real = tmp_path / 'real-main.cf'
+    real.write_text(MAIN_CF)
+    (config / 'main.cf').unlink()
+    (config / 'main.cf').symlink_to(real)
+    results, dummy = run_steps(tmp_path, [(MODULE, {'map': SOCKETMAP, 'config_directory': str(config)})])
+    assert results[0]['failed']
+    assert results[0]['msg'].startswith('%s is a symbolic link, not a regular file' % (config / 'main.cf'))
+    assert real.read_text() == MAIN_CF and (config / 'main.cf').is_symlink()
