@@ -66,7 +66,7 @@ def _starttls(address, host, port, context, deadline, ehlo_name):
     """Connect, EHLO, STARTTLS and handshake; returns ``(tls socket or None, offered)``."""
     sock = connect(address, port, deadline, 'connecting to %s port %d' % (address, port))
     try:
-        stream = Stream(sock, deadline)
+        stream = Stream(sock, deadline, 'smtp')
         keywords = _smtp_session(stream, ehlo_name)
         if 'STARTTLS' not in keywords:
             _quit(stream)
@@ -107,7 +107,7 @@ def probe_smtp(host, address, context, timeout, port=SMTP_PORT, ehlo_name=None, 
         facts = peer_certificate_summary(tls.getpeercert())
         result.update(tls_version=tls.version(), cert_not_after=facts['not_after'],
                       cert_days_left=facts['days_left'], cert_names=facts['names'])
-        _quit(Stream(tls, deadline))
+        _quit(Stream(tls, deadline, 'smtp'))
         tls.close()
     except ProbeError as exc:
         result['error_kind'] = exc.kind

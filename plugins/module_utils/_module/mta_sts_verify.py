@@ -22,7 +22,8 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.common imp
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.policy import MODES
 
 # The options that are the same for every domain of a call (``verify_options.settings`` keys).
-OPTION_KEYS = ('nameservers', 'dns_port', 'ca_path', 'timeout', 'smtp_port', 'checks', 'expect', 'policy')
+OPTION_KEYS = ('nameservers', 'dns_port', 'ca_path', 'timeout', 'smtp_port', 'checks', 'expect', 'policy',
+               'deny_networks', 'max_addresses_per_host')
 
 
 def _expect_spec():
@@ -63,6 +64,8 @@ def argument_spec():
         expect=_expect_spec(),
         policy=_policy_spec(),
         fail_on=dict(type='str', default='error', choices=list(verify_options.FAIL_ON)),
+        deny_networks=dict(type='list', elements='str', default=[]),
+        max_addresses_per_host=dict(type='int', default=verify_options.MAX_ADDRESSES_PER_HOST),
     )
 
 

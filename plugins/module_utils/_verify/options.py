@@ -39,8 +39,29 @@ DEFAULT_PROBE_WORKERS = 16
 DEFAULTS = {
     'nameservers': None, 'dns_port': 53, 'ca_path': None, 'timeout': 10.0, 'smtp_port': SMTP_PORT,
     'checks': list(CHECK_GROUPS), 'expect': None, 'https_port': HTTPS_PORT, 'ehlo_name': None,
-    'policy': None,
+    'policy': None, 'deny_networks': [], 'max_addresses_per_host': 16,
 }
+# deny_networks entry that stands for every address that is not globally reachable (loopback,
+# private, link-local, shared, documentation, ...: ipaddress's is_global false).
+NON_GLOBAL = 'non-global'
+MAX_ADDRESSES_PER_HOST = 16
+
+
+def address_rule(address, deny_networks):
+    """The ``deny_networks`` entry that ``address`` falls in, or None (then it may be connected to)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    for entry in deny_networks or ():
+        if entry == NON_GLOBAL:
+            if not ip.is_global:
+                return entry
+        else:
+            network = ipaddress.ip_network(entry, strict=False)
+            if ip.version == network.version and ip in network:
+                return entry
+    return None
 
 
 def settings(**options):
@@ -74,6 +95,16 @@ def option_problems(domains, options):
     ca_path = options.get('ca_path')
     if ca_path and not os.access(ca_path, os.R_OK):
         problems.append(('ca_path', 'ca_path %s is not a readable file; give a PEM bundle of trusted roots' % ca_path))
+    for entry in options.get('deny_networks') or []:
+        if entry != NON_GLOBAL:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except (TypeError, ValueError):
+                problems.append(('deny_networks', 'deny_networks entry %r is neither an address range (10.0.0.0/8, '
+                                                  'fc00::/7) nor %s' % (entry, NON_GLOBAL)))
+    limit = options.get('max_addresses_per_host')
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1024):
+        problems.append(('max_addresses_per_host', 'max_addresses_per_host must be from 1 to 1024, got %r' % (limit,)))
     unknown = [group for group in options.get('checks') or [] if group not in CHECK_GROUPS]
     if unknown:
         problems.append(('checks', 'checks %s unknown; choose from %s' % (', '.join(unknown), ', '.join(CHECK_GROUPS))))
