@@ -173,8 +173,8 @@ def test_accepted_vhost_values_read_back_from_nginx_exactly(certificate_pair, si
             completed = _domains.complete_domains(entries, defaults)
         except _domains.DomainSpecError as exc:
             # Refused: then some value broke its grammar, and the message names its variable.
-            assert any(grammar.path_error(e[k]) for e in entries for k in ('webroot', 'tls_certificate',
-                                                                             'tls_certificate_key')) \
+            keys = ('webroot', 'tls_certificate', 'tls_certificate_key')
+            assert any(grammar.path_error(e[k]) for e in entries for k in keys) \
                 or grammar.path_error(defaults['acme_webroot']) or any(grammar.listen_error(v) for v in listen), str(exc)
             return
         text = vhost_dump(render_vhost(completed, listen, ['80'], defaults['acme_webroot']), work)
@@ -196,8 +196,8 @@ def test_accepted_vhost_values_read_back_from_nginx_exactly(certificate_pair, si
 def test_finding2_the_issue_webroot_never_reaches_nginx():
     # The value that made nginx serve /etc: refused by the filter, so no vhost is rendered from it.
     with pytest.raises(_domains.DomainSpecError, match=r"webroot contains ';' \(U\+003B\)"):
-        _domains.complete_domains([{'domain': 'example.com', 'webroot': '/var/www/x;\n location /leak/ { alias /etc/; '
-                                                                          'autoindex on; }\n #'}], DEFAULTS)
+        _domains.complete_domains([{'domain': 'example.com',
+                                    'webroot': '/var/www/x;\n location /leak/ { alias /etc/; autoindex on; }\n #'}], DEFAULTS)
 
 
 # ---------------------------------------------------------------- main.cf through postconf

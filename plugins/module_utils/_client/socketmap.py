@@ -14,7 +14,8 @@ __metaclass__ = type
 import socket
 import time
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.postfix_tables import SocketmapError, parse_netstring, parse_socketmap_reply, parse_socketmap_spec, socketmap_request
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.postfix_tables import (
+    SocketmapError, parse_netstring, parse_socketmap_reply, parse_socketmap_spec, socketmap_request)
 
 
 def socketmap_query(spec, key, timeout):

@@ -111,8 +111,7 @@ def run_module(module):
 
     entries = params['domains']
     results = run.verify_domains([(entry['domain'], entry['expect'], entry['policy']) for entry in entries],
-                                     options,
-                                     workers=params['workers'])
+                                 options, workers=params['workers'])
     for result in results:
         result['msg'] = evaluate.summary(result, fail_on)
     failing = [result for result in results if evaluate.fails(result, fail_on)]

@@ -239,8 +239,8 @@ def mbox_messages(path, max_size):
             if separator and started:
                 source = '%s#%d' % (path, number)
                 if oversized:
-                    yield source, report_decode.ReportError('size', 'the message is larger than max_size (%d); not read'
-                                                      % max_size)
+                    yield source, report_decode.ReportError(
+                        'size', 'the message is larger than max_size (%d); not read' % max_size)
                 else:
                     # The blank line before the next "From " line belongs to the mbox, not the message.
                     if lines and lines[-1] in (b'\n', b'\r\n'):

@@ -141,7 +141,7 @@ def test_plan_change_ttl_rules():
 
 def test_diff_lists_joined_values_and_ttl():
     change = txt_update.plan_change('_mta-sts.example.com.', [rec('v=STSv1; ', 'id=old;'), SPF], 300,
-                              STS, 'v=STSv1; id=new;', 3600)
+                                    STS, 'v=STSv1; id=new;', 3600)
     diff = change.diff()
     assert diff['before'] == {'values': ['v=STSv1; id=old;', 'v=spf1 -all'], 'ttl': 300}
     assert diff['after'] == {'values': ['v=spf1 -all', 'v=STSv1; id=new;'], 'ttl': 3600}
@@ -192,7 +192,7 @@ def test_many_names_in_one_update_and_unchanged_ones_left_out():
     changes = [txt_update.plan_change('_mta-sts.d%d.example.com.' % i, [], None, STS, 'v=STSv1; id=a%d;' % i, 60)
                for i in range(50)]
     changes.append(txt_update.plan_change('_mta-sts.same.example.com.', [rec('v=STSv1; id=a;')], 60,
-                                    STS, 'v=STSv1; id=a;', 60))
+                                          STS, 'v=STSv1; id=a;', 60))
     message = txt_update.build_update('example.com', changes)
     assert len(rrs(message.prerequisite)) == 50
     assert len(rrs(message.update)) == 100
@@ -218,7 +218,7 @@ def test_build_updates_cuts_only_beyond_the_size_limit():
 def test_build_updates_splits_what_dnspython_cannot_encode_at_all():
     # 5000 names are far past 64 KiB: to_wire() raises TooBig instead of returning a long message.
     changes = [txt_update.plan_change('_mta-sts.fleet%05d.example.com.' % i, [rec('v=STSv1; id=old%d;' % i)], 60, STS,
-                                'v=STSv1; id=%032d;' % i, 60) for i in range(5000)]
+                                      'v=STSv1; id=%032d;' % i, 60) for i in range(5000)]
     key = txt_update.make_key('mailsec-lab-key.', SECRET, 'hmac-sha256')
     messages = txt_update.build_updates('example.com', changes, key)
     assert 1 < len(messages) < 100
@@ -398,7 +398,7 @@ KEY = 'upd-key with algorithm hmac-sha256'
 def test_tsig_failure_messages(failure, rcode, key_worked, update, cause, says):
     what = 'updating zone example.com' if update else 'reading _mta-sts.example.com TXT'
     msg, got_cause = dns_messages.tsig_failure_message(what, WHERE, KEY, failure, rcode=rcode, key_worked=key_worked,
-                                               update=update)
+                                                       update=update)
     assert got_cause == cause
     assert msg.startswith(what + ': ' + WHERE + ' ')  # the step (zone or name) and the server come first
     assert 'upd-key' in msg  # the key, by name
@@ -421,5 +421,5 @@ def test_messages_never_hold_the_secret():
     for failure in ('BADKEY', 'BADSIG', 'BADTIME', 'unsigned'):
         for key_worked in (False, True):
             msg, dummy = dns_messages.tsig_failure_message('updating zone example.com', WHERE, key_text, failure,
-                                                   rcode='NOTAUTH', key_worked=key_worked, update=True)
+                                                           rcode='NOTAUTH', key_worked=key_worked, update=True)
             assert SECRET not in msg and SECRET not in repr(key)

@@ -64,7 +64,7 @@ def test_the_walk_is_linear_without_the_cap():
         start = time.perf_counter()
         report_decode.gunzip(data, max_members=10 ** 9)
         return time.perf_counter() - start
-    small, large = min(cost(20000) for _ in range(3)), min(cost(80000) for _ in range(3))
+    small, large = min(cost(20000) for dummy in range(3)), min(cost(80000) for dummy in range(3))
     assert large < small * 8, (small, large)  # quadratic would be about 16 times
 
 

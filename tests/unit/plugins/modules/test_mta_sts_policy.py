@@ -226,8 +226,8 @@ def _tree(folder):
 
 
 @pytest.mark.parametrize('kind', ['symlink', 'fifo', 'dangling symlink'])
-def test_finding6_a_non_regular_file_at_the_policy_path_is_refused_not_followed(ansible_module, policy_path, tmp_path,
-                                                                                  kind):
+def test_finding6_a_non_regular_file_at_the_policy_path_is_refused_not_followed(ansible_module, policy_path,
+                                                                                tmp_path, kind):
     # Issue 21, finding 6: a link at the policy path printed its target (a 0600 file) as the --check --diff
     # "before", gave the new file the target's mode, and backup: true copied the target into the web root.
     target = tmp_path / 'secret.key'
