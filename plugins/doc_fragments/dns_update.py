@@ -39,9 +39,20 @@ options:
   key_secret:
     description:
       - The base64 secret of the TSIG key O(key_name), as in the server's key file.
-      - If not set, it is read from the environment variable E(MAILSEC_TSIG_SECRET) on the host the module runs on.
-      - It never appears in the module's output, its messages or its logs.
+      - It never appears in the module's output, its messages or its logs. It travels inside the module's arguments,
+        never on a command line; do not pass it through a task's C(environment) (Ansible puts that on the command
+        line of the shell that starts the module, where every local user and C(-vvv) see it).
+      - Mutually exclusive with O(key_secret_file).
     type: str
+  key_secret_file:
+    description:
+      - A file that holds the base64 secret of the TSIG key O(key_name) (surrounding white space is ignored), read by
+        the module on the host it runs on (O(server)'s updater, often the controller through C(delegate_to)).
+      - Keeps the secret out of the play's variables; the file can be readable by root only. Its content never appears
+        in the module's output or messages.
+      - Mutually exclusive with O(key_secret).
+    type: path
+    version_added: 0.2.0
   key_algorithm:
     description:
       - The HMAC algorithm of the TSIG key O(key_name).
@@ -76,7 +87,7 @@ attributes:
   action_group:
     description:
       - Use C(group/mailsec.mta_sts.dns_update) in C(module_defaults) to set O(server), O(port), O(zone), O(key_name),
-        O(key_secret), O(key_algorithm), O(timeout) and O(ttl) once for both record modules.
+        O(key_secret) or O(key_secret_file), O(key_algorithm), O(timeout) and O(ttl) once for both record modules.
     support: full
     membership:
       - mailsec.mta_sts.dns_update

@@ -99,7 +99,7 @@ EXAMPLES = r'''
     key_name: mta-sts-update
     key_secret: "{{ vault_tsig_secret }}"
 
-- name: Same, with the zone given, a short TTL and the secret from the environment
+- name: Same, with the zone given, a short TTL and the secret from a file
   mailsec.mta_sts.mta_sts_record:
     domain: mail.example.org
     policy_id: 20260101T000000
@@ -108,8 +108,8 @@ EXAMPLES = r'''
     server: ns1.example.org
     key_name: mta-sts-update
     key_algorithm: hmac-sha512
-  environment:
-    MAILSEC_TSIG_SECRET: "{{ vault_tsig_secret }}"
+    # Read by the module where it runs; never on a command line (unlike a task's environment:).
+    key_secret_file: /etc/mailsec-mta-sts/tsig.secret
 
 - name: Remove the record (only after a mode none policy has been served long enough)
   mailsec.mta_sts.mta_sts_record:

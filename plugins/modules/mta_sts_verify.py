@@ -214,6 +214,27 @@ options:
         lists them with samples, C(extensions/prometheus/) has alert rules and a Grafana dashboard on them.
       - C(changed) is V(true) when the file's content changed.
     type: path
+  deny_networks:
+    description:
+      - Address ranges (V(10.0.0.0/8), V(fc00::/7), single addresses) the module never connects to, checked before
+        any connection for every address of C(mta-sts.<domain>) and of every MX host. V(non-global) stands for every
+        address that is not globally reachable (loopback, private, link-local, shared, reserved).
+      - The DNS of a domain you do not control can point anywhere, your own network included; when you verify such
+        domains, set V([non-global]) (or the ranges of your own networks).
+      - By default nothing is refused, because your own domains (and the collection's lab) may well live at
+        private or loopback addresses; the role's pre-flight and verify use that default.
+      - A refused address is an error naming the address and the range (the domain is not verified there), and is
+        never connected to.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
+  max_addresses_per_host:
+    description:
+      - At most this many addresses of one host name (C(mta-sts.<domain>), each MX host) are connected to, from 1 to
+        1024; the first address past the limit is reported as an error that says how many were left out.
+    type: int
+    default: 16
     version_added: 0.2.0
 requirements:
   - dnspython >= 2.2

@@ -35,7 +35,11 @@ requirements:
   - Postfix (C(postconf), C(postfix)) on the host
 options:
   map:
-    description: The socketmap table, C(socketmap:inet:HOST:PORT:NAME) or C(socketmap:unix:PATH:NAME).
+    description:
+      - The socketmap table, C(socketmap:inet:HOST:PORT:NAME) or C(socketmap:unix:PATH:NAME).
+      - Exactly one entry, with no whitespace, commas, braces or other characters Postfix reads as list syntax (they
+        would add tables of their own to C(main.cf)); such a value fails naming the character, before anything is
+        changed.
     type: str
     required: true
   state:

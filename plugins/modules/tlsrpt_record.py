@@ -96,7 +96,7 @@ EXAMPLES = r'''
     key_name: mta-sts-update
     key_secret: "{{ vault_tsig_secret }}"
 
-- name: Reports by mail and over HTTPS, zone given, secret from the environment
+- name: Reports by mail and over HTTPS, zone given, secret from a file
   mailsec.mta_sts.tlsrpt_record:
     domain: example.org
     rua:
@@ -105,8 +105,8 @@ EXAMPLES = r'''
     zone: example.org
     server: ns1.example.org
     key_name: mta-sts-update
-  environment:
-    MAILSEC_TSIG_SECRET: "{{ vault_tsig_secret }}"
+    # Read by the module where it runs; never on a command line (unlike a task's environment:).
+    key_secret_file: /etc/mailsec-mta-sts/tsig.secret
 
 - name: Stop asking for reports
   mailsec.mta_sts.tlsrpt_record:

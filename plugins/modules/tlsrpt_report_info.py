@@ -24,6 +24,12 @@ description:
   - Input is bounded. A file or message larger than O(max_size) is not read, and gzip data is inflated in steps
     and refused as soon as it passes O(max_uncompressed_size), so a gzip bomb costs a fraction of a second and
     about O(max_uncompressed_size) of memory. JSON with more than a million values is refused before it is built.
+    Time is bounded as well as bytes (well under a second per MiB for the worst inputs tried, see
+    C(tests/bench/report_worst)); gzip data with more than 64 members, and a message with more than 200 MIME parts or
+    20 report attachments, are refused.
+  - Symbolic links are not followed, and only regular files are read (a link, fifo or device in a reports folder
+    is reported as an input that could not be read). Run the module as a user that may read the reports, not as
+    root, since anyone who can mail the address behind O(path) chooses what it holds.
   - The same report delivered twice (the same C(organization-name) and C(report-id); the same content when the
     C(report-id) is empty) is counted once.
   - When a policy entry has no C(policy-domain), the domain is taken from the report's other entries, else from the

@@ -12,8 +12,11 @@ independent of each other and of earlier runs. The zone is read back with dnspyt
 
 import base64
 import json
+import os
 import secrets
 import socket
+import threading
+import time
 
 import dns.message
 import dns.query
@@ -63,7 +66,7 @@ def no_secret_from_the_environment(monkeypatch):
 
 
 def dns_args(lab, **extra):
-    """Module arguments for the lab server; the secret comes from MAILSEC_TSIG_SECRET unless given."""
+    """Module arguments for the lab server (key_secret=None leaves the secret out)."""
     d = lab['dns']
     args = {'server': d['server'], 'port': d['port'], 'key_name': d['key_name'], 'key_secret': d['key_secret']}
     args.update(extra)
@@ -379,11 +382,12 @@ def test_the_secret_never_appears_in_output(lab, tmp_path):
     steps = [
         (STS, dns_args(lab, domain=domain, id='s1'), {'diff': True}),
         (STS, dns_args(lab, domain=domain, id='s2', key_secret=wrong), {'diff': True}),
-        (STS, dns_args(lab, domain=domain, id='s3', key_secret=None), {'diff': True}),  # from MAILSEC_TSIG_SECRET
+        (STS, dns_args(lab, domain=domain, id='s3', key_secret=None, key_secret_file=str(secret_file(tmp_path, secret))),
+         {'diff': True}),
         (STS, dns_args(lab, domain=domain, id='s4', key_secret='@@not base64 ' + secret), {'diff': True}),
     ]
     # Through ansible-playbook: no_log masking and the -vvv output are Ansible's, not the module's.
-    results, proc = run_steps(tmp_path, steps, verbosity=3, env={'MAILSEC_TSIG_SECRET': secret})
+    results, proc = run_steps(tmp_path, steps, verbosity=3)
     assert [r.get('changed') for r in results[:1] + results[2:3]] == [True, True], results
     assert results[1]['failed'] and ('BADSIG' in results[1]['msg'] or 'refused to sign' in results[1]['msg'])
     assert results[3]['failed'] and results[3]['invalid_options'] == ['key_secret']
@@ -392,6 +396,75 @@ def test_the_secret_never_appears_in_output(lab, tmp_path):
         assert secret not in text
         assert wrong not in text
     assert values(lab, '_mta-sts.' + domain) == ['v=STSv1; id=s3;']
+
+
+def secret_file(tmp_path, secret):
+    path = tmp_path / ('tsig-%s.secret' % secrets.token_hex(3))
+    path.write_text(secret + '\n')
+    path.chmod(0o600)
+    return path
+
+
+def _command_lines():
+    """Every process's command line (``/proc/*/cmdline``, as ``ps -eo args`` shows them), NULs as spaces."""
+    found = []
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open('/proc/%s/cmdline' % entry, 'rb') as handle:
+                    found.append(handle.read().replace(b'\0', b' ').decode('utf-8', 'replace'))
+            except OSError:
+                pass  # the process ended meanwhile
+    return found
+
+
+def test_finding3_the_secret_never_reaches_a_command_line(lab, tmp_path):
+    # Issue 21, finding 3: the documented environment: route put the secret on the command line of two
+    # shells for the whole run (and into the -vvv EXEC line). key_secret_file is read by the module.
+    secret = lab['dns']['key_secret']
+    domain = new_domain(lab)
+    path = secret_file(tmp_path, secret)
+    outcome = {}
+
+    def play():
+        outcome['results'], outcome['proc'] = run_steps(tmp_path, [
+            (STS, dns_args(lab, domain=domain, id='f1', key_secret=None, key_secret_file=str(path))),
+            (STS, dns_args(lab, domain=domain, id='f2')),  # key_secret: inside the module's arguments
+            (STS, dns_args(lab, domain=domain, id='f3', key_secret_file=str(path))),  # both: refused
+        ], verbosity=3)
+
+    thread = threading.Thread(target=play)
+    thread.start()
+    samples = leaks = 0
+    seen_module = False
+    while thread.is_alive():
+        lines = _command_lines()
+        samples += 1
+        leaks += sum(secret in line for line in lines)
+        seen_module = seen_module or any('AnsiballZ' in line or 'ansible-playbook' in line for line in lines)
+        time.sleep(0.005)
+    thread.join()
+    results, proc = outcome['results'], outcome['proc']
+    assert samples > 20 and seen_module  # the process table was watched while the play ran
+    assert leaks == 0
+    assert [r.get('changed') for r in results[:2]] == [True, True], results
+    assert results[2]['failed'] and 'mutually exclusive' in results[2]['msg']
+    assert "EXEC" in proc.stdout  # -vvv output, which printed the environment: route's secret
+    for text in (proc.stdout, proc.stderr, json.dumps(results)):
+        assert secret not in text
+    assert values(lab, '_mta-sts.' + domain) == ['v=STSv1; id=f2;']
+
+
+def test_a_secret_file_that_is_missing_or_not_base64_is_named_without_its_content(lab, tmp_path):
+    bad = tmp_path / 'bad.secret'
+    bad.write_text('not base64 at all !!')
+    results, proc = run_steps(tmp_path, [
+        (STS, dns_args(lab, domain=new_domain(lab), id='x1', key_secret=None, key_secret_file=str(tmp_path / 'none'))),
+        (STS, dns_args(lab, domain=new_domain(lab), id='x2', key_secret=None, key_secret_file=str(bad))),
+    ])
+    assert results[0]['msg'].startswith('key_secret_file: cannot read the TSIG secret from %s' % (tmp_path / 'none'))
+    assert results[1]['msg'] == 'key_secret_file: %s does not hold a base64 TSIG secret (its content is not shown)' % bad
+    assert 'not base64 at all' not in proc.stdout + json.dumps(results)
 
 
 # -- at the _dns level: what only a test between read and write can show

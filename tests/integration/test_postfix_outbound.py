@@ -146,6 +146,14 @@ def test_apply_then_rerun_changes_nothing(setup):
     assert recap_changed(output) == 0, output[-3000:]
 
 
+def test_finding7_the_resolver_configuration_is_not_world_readable(setup):
+    # Issue 21, finding 7: it may hold a Redis password and was written 0644. In signal mode the role
+    # starts the resolver as root, so the group is root.
+    info = os.stat(setup['vars']['postfix_outbound_config_path'])
+    assert oct(info.st_mode & 0o777) == oct(0o640)
+    assert (info.st_uid, info.st_gid) == (0, 0)
+
+
 def test_only_smtp_tls_policy_maps_changed_and_the_static_map_comes_first(setup):
     postfix = setup['postfix']
     after = postfix.run('postconf', '-c', postfix.config_dir, '-n').stdout

@@ -23,7 +23,8 @@ import time
 class ProbeError(Exception):
     """A probe could not complete. ``kind`` says which stage failed (see ``KINDS``)."""
 
-    KINDS = ('dns', 'timeout', 'connect', 'tls', 'certificate', 'http', 'smtp')
+    # denied: not connected at all, the address is in deny_networks or past max_addresses_per_host.
+    KINDS = ('dns', 'timeout', 'connect', 'tls', 'certificate', 'http', 'smtp', 'denied')
 
     def __init__(self, kind, msg):
         super(ProbeError, self).__init__(msg)

@@ -49,7 +49,7 @@ class PolicyResponse(TypedDict):
     cert_days_left: Optional[int]
 
 
-_STATUS_LINE_RE = re.compile(r'^HTTP/([0-9])\.([0-9]) ([0-9]{3})(?: (.*))?$')
+_STATUS_LINE_RE = re.compile(r'HTTP/([0-9])\.([0-9]) ([0-9]{3})(?: (.*))?')
 
 
 def _read_head(stream):
@@ -59,7 +59,7 @@ def _read_head(stream):
         line = stream.read_line(MAX_HEADER_BYTES, 'reading the response status line')
         size += len(line)
         text = line.decode('latin-1')
-        match = _STATUS_LINE_RE.match(text)
+        match = _STATUS_LINE_RE.fullmatch(text)
         if not match:
             raise ProbeError('http', 'the answer is not an HTTP/1.x response (it starts with %r)' % text[:60])
         status = int(match.group(3))

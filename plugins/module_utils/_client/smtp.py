@@ -43,7 +43,7 @@ class SmtpProbe(TypedDict):
     error: Optional[str]
 
 
-_SMTP_REPLY_RE = re.compile(r'^([2-5][0-9]{2})([ -])(.*)$')
+_SMTP_REPLY_RE = re.compile(r'([2-5][0-9]{2})([ -])(.*)')
 
 
 def _read_reply(stream, stage):
@@ -51,7 +51,7 @@ def _read_reply(stream, stage):
     lines = []
     while len(lines) < MAX_SMTP_LINES:
         line = stream.read_line(MAX_SMTP_LINE, stage).decode('utf-8', 'replace')
-        match = _SMTP_REPLY_RE.match(line)
+        match = _SMTP_REPLY_RE.fullmatch(line)
         if not match:
             raise ProbeError('smtp', 'not an SMTP reply while %s: %r' % (stage, line[:80]))
         lines.append(match.group(3))
@@ -83,7 +83,7 @@ def _starttls(address, host, port, context, deadline, ehlo_name):
     """Connect, EHLO, STARTTLS and handshake; returns ``(tls socket or None, offered)``."""
     sock = connect(address, port, deadline, 'connecting to %s port %d' % (address, port))
     try:
-        stream = Stream(sock, deadline)
+        stream = Stream(sock, deadline, 'smtp')
         keywords = _smtp_session(stream, ehlo_name)
         if 'STARTTLS' not in keywords:
             _quit(stream)
@@ -122,7 +122,7 @@ def probe_smtp(host: str, address: str, context: ssl.SSLContext, timeout: float,
         facts = peer_certificate_summary(tls.getpeercert())
         result.update(tls_version=tls.version(), cert_not_after=facts['not_after'],
                       cert_days_left=facts['days_left'], cert_names=facts['names'])
-        _quit(Stream(tls, deadline))
+        _quit(Stream(tls, deadline, 'smtp'))
         tls.close()
     except ProbeError as exc:
         result['error_kind'] = exc.kind

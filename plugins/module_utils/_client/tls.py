@@ -203,11 +203,16 @@ def handshake(sock, context, host, deadline):
 
 
 class Stream(object):
-    """Buffered reads from a socket, each recv bounded by what is left of the deadline."""
+    """Buffered reads from a socket, each recv bounded by what is left of the deadline.
 
-    def __init__(self, sock, deadline):
+    ``protocol`` (``http`` or ``smtp``) is the error kind of a reply that breaks the protocol's
+    limits: an overlong SMTP line is an SMTP problem, not an HTTP one.
+    """
+
+    def __init__(self, sock, deadline, protocol='http'):
         self.sock = sock
         self.deadline = deadline
+        self.protocol = protocol
         self.buffer = b''
         self.closed = False
 
@@ -237,14 +242,14 @@ class Stream(object):
                 line, self.buffer = self.buffer[:end], self.buffer[end + 1:]
                 return line[:-1] if line.endswith(b'\r') else line
             if len(self.buffer) > limit:
-                raise ProbeError('http', 'a line longer than %d bytes arrived while %s' % (limit, stage))
+                raise ProbeError(self.protocol, 'a line longer than %d bytes arrived while %s' % (limit, stage))
             if not self._fill(stage):
                 raise ProbeError('connect', 'the server closed the connection while %s' % stage)
 
     def read_exact(self, count, stage):
         while len(self.buffer) < count:
             if not self._fill(stage):
-                raise ProbeError('http', 'the server closed the connection after %d of %d bytes while %s'
+                raise ProbeError(self.protocol, 'the server closed the connection after %d of %d bytes while %s'
                                  % (len(self.buffer), count, stage))
         data, self.buffer = self.buffer[:count], self.buffer[count:]
         return data

@@ -8,7 +8,9 @@
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
 The role and the modules check values with the same functions (``_policy.policy_problems``,
-``_mx.domain_error``, ``_records.uri_error``), so a value the role accepts is one the modules accept.
+``_mx.domain_error``, ``_records.uri_error``, ``_grammar.path_error``), so a value the role accepts is
+one the modules accept. Every value that reaches the nginx vhost (paths, listen values, server names)
+is checked here against what nginx reads as one token, before anything is changed.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,6 +23,7 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import polic
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import records as _records
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import rollout as _rollout
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.grammar import listen_error, path_error
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.names import domain_error
 
 DOMAIN_KEYS = ('domain', 'mode', 'mx', 'max_age', 'tlsrpt_rua', 'tls_certificate', 'tls_certificate_key', 'state',
@@ -33,6 +36,11 @@ POLICY_PATH = _policy.POLICY_PATH.lstrip('/')
 # the key and certificates in <acme_certificate_dir>/mta-sts.<domain>/.
 ACME = 'acme'
 DEFAULT_ACME_CERTIFICATE_DIR = '/etc/mailsec-mta-sts/acme'
+# Role-wide values that reach the vhost or the role's files as they are (mta_sts_<key>): checked as
+# paths and as nginx listen values with the domain list. tls_certificate(_key) may hold "{domain}"
+# and "acme": they are checked per domain, once completed.
+PATH_SETTINGS = ('webroot', 'acme_webroot', 'acme_certificate_dir')
+LISTEN_SETTINGS = ('nginx_listen', 'nginx_http_listen')
 
 
 class DomainSpecError(ValueError):
@@ -103,11 +111,19 @@ def _checked_policy(value, state, rua, domain, defaults, modes, where):
     return {'mode': mode, 'mx': _policy.unique_mx(mx), 'max_age': max_age}, auto
 
 
+def _checked_path(where, key, value, what):
+    """``value`` when it can stand in nginx's and the role's files as one path; DomainSpecError naming ``key`` if not."""
+    error = path_error(value)
+    if error is not None:
+        raise DomainSpecError('%s: %s %s (%s); nothing was changed' % (where, key, error, what))
+    return value
+
+
 def _checked_webroot(given, defaults, domain, where):
-    if given is not None and (not isinstance(given, str) or not posixpath.isabs(given)):
-        raise DomainSpecError('%s: webroot must be an absolute path (the folder served as https://%s/), got %r'
-                              % (where, _policy.policy_host(domain), given))
-    return given or posixpath.join(defaults.get('webroot') or '/var/www/mta-sts', domain)
+    what = 'the folder served as https://%s/' % _policy.policy_host(domain)
+    if given is not None:
+        return _checked_path(where, 'webroot', given, what)
+    return posixpath.join(defaults.get('webroot') or '/var/www/mta-sts', domain)
 
 
 def _certificate_files(entry, value, defaults, domain, where):
@@ -116,7 +132,12 @@ def _certificate_files(entry, value, defaults, domain, where):
     certificate = value('tls_certificate') or ''
     key = value('tls_certificate_key') or ''
     if certificate != ACME:
-        return certificate.replace('{domain}', domain), key.replace('{domain}', domain), None
+        certificate, key = certificate.replace('{domain}', domain), key.replace('{domain}', domain)
+        # Empty: no web server of the role's (mta_sts_web_server none) needs them.
+        for name, path in (('tls_certificate', certificate), ('tls_certificate_key', key)):
+            if path:
+                _checked_path(where, name, path, 'a file nginx reads')
+        return certificate, key, None
     host = _policy.policy_host(domain)
     if entry.get('tls_certificate_key') is not None:
         raise DomainSpecError('%s: tls_certificate_key cannot be set when tls_certificate is acme: the role '
@@ -206,6 +227,32 @@ def complete_domain(entry, defaults, where, modes=None):
     return result
 
 
+def settings_problems(defaults):
+    """Messages for the role-wide values that reach the nginx vhost and the role's files, each naming
+    its variable (``mta_sts_<key>``) and the character or rule it breaks.
+
+    Checked with the domain list, before anything is changed: nginx -t cannot refuse what is valid
+    nginx (a webroot of ``/x;\\n location /leak/ { alias /etc/; }`` is).
+    """
+    problems = []
+    for key in PATH_SETTINGS:
+        value = defaults.get(key)
+        if value is not None and value != '' and path_error(value) is not None:
+            problems.append('mta_sts_%s: %s; nothing was changed' % (key, path_error(value)))
+    for key in LISTEN_SETTINGS:
+        values = defaults.get(key)
+        if values is None:
+            continue
+        if not isinstance(values, (list, tuple)):
+            problems.append('mta_sts_%s must be a list of nginx listen values, got %r' % (key, values))
+            continue
+        for index, value in enumerate(values):
+            error = listen_error(value)
+            if error is not None:
+                problems.append('mta_sts_%s[%d]: %s; nothing was changed' % (key, index, error))
+    return problems
+
+
 def complete_domains(domains, defaults, modes=None):
     """Complete each domain from ``defaults``, check it, and add what the role derives from it.
 
@@ -221,6 +268,8 @@ def complete_domains(domains, defaults, modes=None):
         defaults[key] = _int_or_none(default if defaults.get(key) is None else defaults[key])
     for dummy, message in _rollout.settings_problems(defaults['rollout_min_days'], defaults['rollout_min_sessions']):
         raise DomainSpecError(message)
+    for problem in settings_problems(defaults):
+        raise DomainSpecError(problem)
     result = []
     seen = {}
     for index, entry in enumerate(domains):

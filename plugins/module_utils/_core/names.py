@@ -19,7 +19,7 @@ MAX_DOMAIN_LENGTH = 253
 MAX_LABEL_LENGTH = 63
 
 # RFC 5321 sub-domain = Let-dig [Ldh-str]; an A-label ("xn--...") is already of this shape.
-_LABEL_RE = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$')
+_LABEL_RE = re.compile(r'[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?')
 
 
 def domain_error(name):
@@ -47,6 +47,6 @@ def domain_error(name):
             return 'has a label longer than %d characters' % MAX_LABEL_LENGTH
         if '*' in label:
             return "has '*' outside a leading '*.' label"
-        if not _LABEL_RE.match(label):
+        if not _LABEL_RE.fullmatch(label):
             return 'has the label %r; labels are letters, digits and inner hyphens only' % label
     return None

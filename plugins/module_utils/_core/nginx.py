@@ -29,7 +29,7 @@ BUCKET = 'server_names_hash_bucket_size'
 MAX_SIZE = 'server_names_hash_max_size'
 _POINTER = 8
 
-_FILE_RE = re.compile(r'^# configuration file (.+):$')
+_FILE_RE = re.compile(r'# configuration file (.+):')
 _DIRECTIVE_RE = re.compile(r'(?:^|[;{}\s])(server_names_hash_(?:bucket|max)_size)\s+([0-9]+)\s*;')
 _SERVER_NAME_RE = re.compile(r'(?:^|[;{}\s])server_name\s+([^;]*);')
 _DUPLICATE_RE = re.compile(r'"(server_names_hash_(?:bucket|max)_size)" directive is duplicate in (\S+?):[0-9]+')
@@ -45,7 +45,7 @@ def parse_dump(text):
     names = []
     current = None
     for line in (text or '').splitlines():
-        match = _FILE_RE.match(line)
+        match = _FILE_RE.fullmatch(line)
         if match:
             current = match.group(1)
             continue
@@ -53,7 +53,8 @@ def parse_dump(text):
         for name, value in _DIRECTIVE_RE.findall(code):
             directives.append((current, name, int(value)))
         for value in _SERVER_NAME_RE.findall(code):
-            names.extend((current, name) for name in value.split())
+            # The role's vhost quotes its names ("mta-sts.example.com"); nginx reads them unquoted.
+            names.extend((current, name.strip('"\'')) for name in value.split())
     return {'directives': directives, 'names': names}
 
 

@@ -29,8 +29,8 @@ POLICY_PATH = '/.well-known/mta-sts.txt'
 MAX_AGE_MAX = 31557600
 FIELD_ORDER = ('version', 'mode', 'mx', 'max_age')
 
-_FIELD_NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$')
-_MAX_AGE_RE = re.compile(r'^[0-9]{1,10}$')
+_FIELD_NAME_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,31}')
+_MAX_AGE_RE = re.compile(r'[0-9]{1,10}')
 _WSP = ' \t'
 # Characters that Python's str.splitlines() would also treat as line breaks; the policy
 # grammar knows only LF and CRLF, so a sender's parser does not split on them.
@@ -148,7 +148,7 @@ def _check_value(name, value, number, policy, seen, findings):
         else:
             policy['mode'] = value
     elif name == 'max_age':
-        if not _MAX_AGE_RE.match(value):
+        if not _MAX_AGE_RE.fullmatch(value):
             findings.append(Finding(
                 ERROR, 'max_age',
                 'line %d: max_age is %r; RFC 8461 3.2 wants 1 to 10 digits' % (number, value)))
@@ -180,7 +180,7 @@ def parse(data):
                 'line %d is empty; RFC 8461 3.2 has no empty lines, strict parsers reject them' % number))
             continue
         name, sep, value = line.partition(':')
-        if not sep or not _FIELD_NAME_RE.match(name):
+        if not sep or not _FIELD_NAME_RE.fullmatch(name):
             findings.append(Finding(
                 ERROR, 'syntax',
                 'line %d is not a "name: value" field: %r (RFC 8461 3.2)' % (number, line[:80])))

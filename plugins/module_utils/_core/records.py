@@ -35,14 +35,14 @@ MAX_TTL = 2147483647  # RFC 2181 8
 DEFAULT_TTL = 3600
 
 _FIELD_DELIM_RE = re.compile(r'[ \t]*;[ \t]*')
-_EXT_NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$')
+_EXT_NAME_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,31}')
 # sts-ext-value / tlsrpt-ext-value: visible ASCII except "=" and ";".
-_EXT_VALUE_RE = re.compile(r'^[\x21-\x3a\x3c\x3e-\x7e]+$')
-_STS_ID_RE = re.compile(r'^[A-Za-z0-9]{1,32}$')
+_EXT_VALUE_RE = re.compile(r'[\x21-\x3a\x3c\x3e-\x7e]+')
+_STS_ID_RE = re.compile(r'[A-Za-z0-9]{1,32}')
 _URI_SEPARATOR_RE = re.compile(r'[ \t]*,[ \t]*')
 # What may stand in a URI at all (RFC 3986 unreserved, reserved and "%"), less the characters
 # RFC 8460 3 wants percent-encoded inside a rua URI ("," "!" ";").
-_URI_CHARS_RE = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@$&'()*+=%]+$")
+_URI_CHARS_RE = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@$&'()*+=%]+")
 _PERCENT_RE = re.compile(r'%(?![0-9A-Fa-f]{2})')
 
 
@@ -107,7 +107,7 @@ def _fields(value, version, rule, findings):
     fields = []
     for part in parts:
         name, sep, field_value = part.partition('=')
-        if not sep or not _EXT_NAME_RE.match(name):
+        if not sep or not _EXT_NAME_RE.fullmatch(name):
             findings.append(Finding(ERROR, rule, 'the field %r is not name=value with a valid name' % part[:40]))
             return None
         fields.append((name, field_value))
@@ -125,14 +125,14 @@ def parse_sts(value):
         if name == 'id':
             if record['id'] is not None:
                 findings.append(Finding(WARNING, 'sts-record', 'the record repeats id; senders use the first'))
-            elif not _STS_ID_RE.match(field_value):
+            elif not _STS_ID_RE.fullmatch(field_value):
                 findings.append(Finding(
                     ERROR, 'sts-id',
                     'id %r is not 1-32 letters and digits (RFC 8461 3.1)' % field_value[:64]))
                 return None, findings
             else:
                 record['id'] = field_value
-        elif not _EXT_VALUE_RE.match(field_value):
+        elif not _EXT_VALUE_RE.fullmatch(field_value):
             findings.append(Finding(
                 ERROR, 'sts-record',
                 'extension %s has an invalid value %r (RFC 8461 3.1)' % (name, field_value[:64])))
@@ -155,7 +155,7 @@ def uri_error(uri):
     for char, name in ((',', 'comma'), ('!', 'exclamation mark'), (';', 'semicolon')):
         if char in uri:
             return 'contains a %s; RFC 8460 3 wants it percent-encoded (%%%02X)' % (name, ord(char))
-    if not _URI_CHARS_RE.match(uri):
+    if not _URI_CHARS_RE.fullmatch(uri):
         return 'contains characters not allowed in a URI (spaces, quotes, controls or non-ASCII)'
     if _PERCENT_RE.search(uri):
         return 'contains a "%" that does not start a percent-encoding (%XX)'
@@ -168,7 +168,7 @@ def uri_error(uri):
         if not rest.startswith('//'):
             return 'is not https://host/...'
         host = rest[2:].split('/', 1)[0].split('?', 1)[0].rsplit('@', 1)[-1]
-        host = re.sub(r':[0-9]+$', '', host)
+        host = re.sub(r':[0-9]+\Z', '', host)
         if domain_error(host) is not None:
             return 'has no valid host name after https://'
     return None
@@ -193,7 +193,7 @@ def parse_tlsrpt(value):
                     findings.append(Finding(ERROR, 'tlsrpt-rua', 'rua %r %s (RFC 8460 3)' % (uri[:80], error)))
                     return None, findings
             record['rua'] = uris
-        elif not _EXT_VALUE_RE.match(field_value):
+        elif not _EXT_VALUE_RE.fullmatch(field_value):
             findings.append(Finding(
                 ERROR, 'tlsrpt-record',
                 'extension %s has an invalid value %r (RFC 8460 3)' % (name, field_value[:64])))
@@ -242,6 +242,6 @@ def render_tlsrpt(rua):
 
 def sts_id_error(value):
     """Return why ``value`` cannot be an ``_mta-sts`` id (1-32 ALPHA/DIGIT), or None."""
-    if not isinstance(value, str) or not _STS_ID_RE.match(value):
+    if not isinstance(value, str) or not _STS_ID_RE.fullmatch(value):
         return 'must be 1 to 32 letters and digits (RFC 8461 3.1)'
     return None

@@ -41,13 +41,16 @@ BLOCKING_FAILURES = NEGOTIATION_FAILURES + STS_POLICY_FAILURES
 UNKNOWN_DOMAIN = '(unknown)'
 
 _DATETIME = re.compile(
-    r'^\s*(\d{4})-(\d{2})-(\d{2})'
+    r'\s*(\d{4})-(\d{2})-(\d{2})'
     r'(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?'
-    r'\s*(?:([Zz]|UTC|GMT)|([+-])(\d{2}):?(\d{2}))?\s*$')
+    r'\s*(?:([Zz]|UTC|GMT)|([+-])(\d{2}):?(\d{2}))?\s*')
 _SUBJECT_DOMAIN = re.compile(r'Report[ \t]+Domain:[ \t]*([^\s;]+)', re.IGNORECASE)
 _REPORT_MEDIA_TYPES = ('application/tlsrpt+gzip', 'application/tlsrpt+json', 'application/gzip',
                        'application/x-gzip', 'application/json')
 _REPORT_SUFFIXES = ('.json', '.json.gz', '.gz')
+# A report mail is a text part and one attachment; bounds on what one message may cost (issue 21).
+MAX_MIME_PARTS = 200
+MAX_REPORT_PARTS = 20
 
 # ---------------------------------------------------------------- hints from names and mail
 
@@ -89,7 +92,7 @@ def parse_datetime(value):
     """``(datetime in UTC, zone_given)`` from an RFC 3339 date-time, tolerating a missing zone; ValueError if not one."""
     if not isinstance(value, str):
         raise ValueError('not a string')
-    match = _DATETIME.match(value)
+    match = _DATETIME.fullmatch(value)
     if not match:
         raise ValueError('not an RFC 3339 date-time')
     year, month, day, hour, minute, second, fraction, zulu, sign, zone_hours, zone_minutes = match.groups()
@@ -422,9 +425,16 @@ def parse_json(data, source=None, domain_hint=None, max_uncompressed=MAX_UNCOMPR
 
 
 def _report_parts(message):
-    """``(filename, payload bytes)`` for each part that carries a TLS report, by media type or file name."""
+    """``(filename, payload bytes)`` for each part that carries a TLS report, by media type or file name.
+
+    At most ``MAX_MIME_PARTS`` parts are looked at and ``MAX_REPORT_PARTS`` reports taken: a report mail
+    has one attachment, and each report costs a JSON parse (ReportError beyond either).
+    """
     found = []
-    for part in message.walk():
+    for number, part in enumerate(message.walk(), start=1):
+        if number > MAX_MIME_PARTS:
+            raise ReportError('email', 'the message has more than %d MIME parts; a report mail has a few, refused'
+                              % MAX_MIME_PARTS)
         if part.is_multipart():
             continue
         media_type = part.get_content_type().lower()
@@ -438,6 +448,9 @@ def _report_parts(message):
             payload = part.get_payload(decode=True)
             if isinstance(payload, bytes):
                 found.append((filename, payload))
+                if len(found) > MAX_REPORT_PARTS:
+                    raise ReportError('email', 'the message has more than %d TLS report attachments; refused'
+                                      % MAX_REPORT_PARTS)
     return found
 
 
@@ -449,10 +462,18 @@ def parse_email(data, source=None, domain_hint=None, max_uncompressed=MAX_UNCOMP
     ``application/tlsrpt+json``, ``application/gzip``, ``application/json``) or by a ``.json``,
     ``.json.gz`` or ``.gz`` file name.
     """
+    data = bytes(data)
+    # The e-mail parser builds every part before any can be counted (about 1 s per MiB of tiny
+    # parts): lines that can open a part are counted first, in C.
+    if data.count(b'\n--') > 5 * MAX_MIME_PARTS:
+        return _refused(source, 'email', 'the message has more than %d MIME parts; a report mail has a few, refused'
+                        % MAX_MIME_PARTS)
     try:
-        message = email.message_from_bytes(bytes(data))
+        message = email.message_from_bytes(data)
         subject = message.get('Subject', '')
         parts = _report_parts(message)
+    except ReportError as exc:
+        return _refused(source, exc.rule, exc.msg)
     except Exception as exc:  # pylint: disable=broad-except
         # The e-mail package is lenient, but hostile MIME has found odd corners before.
         return _refused(source, 'email', 'cannot read the e-mail message: %s' % clip(exc))

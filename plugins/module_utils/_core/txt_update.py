@@ -26,6 +26,7 @@ import base64
 import binascii
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.libraries import Library
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.grammar import bad_character, host_error
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.names import domain_error
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import (
     MAX_TTL,
@@ -56,7 +57,6 @@ else:
 # under the untruncated algorithm name, so they would not interoperate.)
 TSIG_ALGORITHMS = ('hmac-sha256', 'hmac-sha224', 'hmac-sha384', 'hmac-sha512', 'hmac-sha1', 'hmac-md5')
 DEFAULT_TSIG_ALGORITHM = 'hmac-sha256'
-SECRET_ENV = 'MAILSEC_TSIG_SECRET'
 DEFAULT_PORT = 53
 DEFAULT_TIMEOUT = 10.0
 # A DNS message over TCP is at most 65535 bytes; leave room for the TSIG record.
@@ -70,8 +70,9 @@ def update_option_problems(params):
     """
     errors = []
     server = params.get('server')
-    if not server or not isinstance(server, str) or server.strip() != server or ' ' in server:
-        errors.append(('server', 'server: must be the IP address or host name of the primary name server'))
+    if host_error(server) is not None:
+        errors.append(('server', 'server: must be the IP address or host name of the primary name server (%s)'
+                       % host_error(server)))
     port = params.get('port', DEFAULT_PORT)
     if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
         errors.append(('port', 'port: must be a TCP port number from 1 to 65535'))
@@ -94,11 +95,12 @@ def update_option_problems(params):
     if key_name is not None:
         if not isinstance(key_name, str) or _key_name_error(key_name):
             errors.append(('key_name', 'key_name: must be a DNS name, as in the server\'s key statement'))
-        if not key_secret:
-            errors.append(('key_secret', 'key_secret: required when key_name is set (or set %s)' % SECRET_ENV))
-    if key_secret:
+        if not key_secret and not params.get('key_secret_file'):
+            errors.append(('key_secret', 'key_secret: required when key_name is set (or give key_secret_file)'))
+    if key_secret or params.get('key_secret_file'):
         if key_name is None:
-            errors.append(('key_name', 'key_name: required when key_secret is set (or %s is set)' % SECRET_ENV))
+            errors.append(('key_name', 'key_name: required when key_secret or key_secret_file is set'))
+    if key_secret:
         if secret_bytes(key_secret) is None:
             errors.append(('key_secret', 'key_secret: must be the base64 secret of the TSIG key, '
                                          'as in the server\'s key file (the value is not shown)'))
@@ -109,7 +111,7 @@ def _key_name_error(name):
     bare = name[:-1] if name.endswith('.') else name
     if bare == '' or '..' in bare or len(bare) > 253:
         return True
-    return any(len(label) > 63 or char in ' \t\r\n"\\()' for label in bare.split('.') for char in label)
+    return bad_character(bare, '"\\()') is not None or any(len(label) > 63 for label in bare.split('.'))
 
 
 def secret_bytes(secret):

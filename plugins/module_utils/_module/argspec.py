@@ -19,8 +19,6 @@ __metaclass__ = type
 
 import copy
 
-from ansible.module_utils.basic import env_fallback
-
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import resolver as _resolver
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import txt_update
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import DEFAULT_TTL
@@ -90,13 +88,18 @@ def dns_update_options():
             port=dict(type='int', default=txt_update.DEFAULT_PORT),
             zone=dict(type='str'),
             key_name=dict(type='str'),
-            key_secret=dict(type='str', no_log=True, fallback=(env_fallback, [txt_update.SECRET_ENV])),
+            # No environment fallback: Ansible puts a task's environment: on the command line of the
+            # shell that starts the module (visible in /proc/*/cmdline and at -vvv). key_secret travels
+            # inside the module's arguments; key_secret_file is read by the module itself.
+            key_secret=dict(type='str', no_log=True),
+            key_secret_file=dict(type='path'),
             key_algorithm=dict(type='str', default=txt_update.DEFAULT_TSIG_ALGORITHM,
                                choices=list(txt_update.TSIG_ALGORITHMS)),
             timeout=dict(type='float', default=txt_update.DEFAULT_TIMEOUT),
             ttl=dict(type='int', default=DEFAULT_TTL),
         ),
         checks=[txt_update.update_option_problems],
+        mutually_exclusive=[('key_secret', 'key_secret_file')],
     )
 
 

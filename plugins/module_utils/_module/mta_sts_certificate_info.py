@@ -57,7 +57,8 @@ def option_problems(params):
 def _read(path):
     """``(bytes or None, error or None)``: None bytes and no error when the file does not exist."""
     try:
-        return read_file(path), None
+        # certbot's live/ files are links into archive/ by design; this module only reads.
+        return read_file(path, follow_links=True), None
     except (IOError, OSError) as exc:
         return None, exc
 

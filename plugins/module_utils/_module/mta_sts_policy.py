@@ -21,7 +21,9 @@ from ansible.module_utils.common.text.converters import to_native, to_text
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import policy as _policy
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.argspec import ArgumentSpec, file_options
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import read_file, remove_file, write_file
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import (
+    NotRegularFileError, check_regular, read_file, remove_file, write_file,
+)
 
 DEFAULT_MAX_AGE = 604800
 STATES = ('present', 'absent')
@@ -111,6 +113,14 @@ def _check_paths(module, label, spec):
     if os.path.isdir(path):
         module.fail_json(msg='%spath: %s is a directory; give the policy file name '
                              '(normally .../.well-known/mta-sts.txt)' % (label, path))
+    try:
+        # Before anything is read or written, for every file: a link, fifo or directory at the policy
+        # path is never followed (in --check --diff it printed its target's content).
+        check_regular(path)
+    except NotRegularFileError as exc:
+        module.fail_json(msg='%spath: %s; nothing was changed' % (label, exc))
+    except (IOError, OSError) as exc:
+        module.fail_json(msg='%spath: cannot look at %s: %s' % (label, path, to_native(exc)))
     directory = os.path.dirname(os.path.abspath(path))
     if spec['state'] == 'present' and not module.params['create_dirs'] and not os.path.isdir(directory):
         module.fail_json(msg='%spath: the folder %s does not exist; create the web root first, or set create_dirs'

@@ -26,7 +26,8 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.policy impor
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.argspec import ArgumentSpec, resolver_options
 
 # The options that are the same for every domain of a call (``verify_options.settings`` keys).
-OPTION_KEYS = ('nameservers', 'dns_port', 'ca_path', 'timeout', 'smtp_port', 'checks', 'expect', 'policy')
+OPTION_KEYS = ('nameservers', 'dns_port', 'ca_path', 'timeout', 'smtp_port', 'checks', 'expect', 'policy',
+               'deny_networks', 'max_addresses_per_host')
 
 
 def _expect_spec():
@@ -66,6 +67,8 @@ def _arguments():
             policy=_policy_spec(),
             fail_on=dict(type='str', default='error', choices=list(verify_options.FAIL_ON)),
             metrics_path=dict(type='path'),
+            deny_networks=dict(type='list', elements='str', default=[]),
+            max_addresses_per_host=dict(type='int', default=defaults['max_addresses_per_host']),
         ),
         checks=[_own_problems],
         mutually_exclusive=[('domain', 'domains')],
@@ -140,8 +143,7 @@ def run_module(module):
 
     entries = params['domains']
     results = run.verify_domains([(entry['domain'], entry['expect'], entry['policy']) for entry in entries],
-                                 options,
-                                 workers=params['workers'])
+                                 options, workers=params['workers'])
     for result in results:
         result['msg'] = evaluate.summary(result, fail_on)
     failing = [result for result in results if evaluate.fails(result, fail_on)]

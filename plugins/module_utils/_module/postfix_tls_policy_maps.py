@@ -22,8 +22,11 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import postfix as _postfix
 
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import grammar
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import postfix_tables
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import read_file, write_file
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import (
+    NotRegularFileError, check_regular, read_file, write_file,
+)
 
 PARAMETER = 'smtp_tls_policy_maps'
 
@@ -43,12 +46,15 @@ LIBRARIES = ()
 
 
 def option_problems(params):
-    """``(option, message)`` for every rule the options break. Pure."""
-    try:
-        if postfix_tables.parse_socketmap_spec(params['map']) is None:
-            raise ValueError('map %s is not a socketmap (socketmap:inet:HOST:PORT:NAME)' % params['map'])
-    except ValueError as exc:
-        return [('map', 'map: %s' % exc)]
+    """``(option, message)`` for every rule the options break. Pure.
+
+    ``map`` becomes one entry of a main.cf list, where commas, whitespace and braces separate
+    entries: ``socketmap:inet:127.0.0.1, texthash:/tmp/evil,x:8461:postfix`` would add a table of
+    its own. Only the socketmap grammar passes (``_core.grammar.socketmap_error``).
+    """
+    error = grammar.socketmap_error(params['map'])
+    if error is not None:
+        return [('map', 'map: %s; nothing was changed' % error)]
     return []
 
 
@@ -61,8 +67,10 @@ def run_module(module):
     config_directory = params['config_directory']
     try:
         main_cf = _postfix.check_config_directory(config_directory)
+        # main.cf is put back byte for byte when postfix check fails: never through a link.
+        check_regular(main_cf)
         before = _postfix.postconf_get(module, config_directory, PARAMETER)
-    except _postfix.PostfixError as exc:
+    except (_postfix.PostfixError, NotRegularFileError) as exc:
         module.fail_json(msg=str(exc))
     entries = postfix_tables.split_maps(before)
     wanted = postfix_tables.place_entry(entries, params['map'], params['state'])

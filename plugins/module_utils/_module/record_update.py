@@ -15,6 +15,8 @@ with kind 'sts' or 'tlsrpt': the backend contract of ``common``. Uses from the A
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
+
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import txt_update
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import dns_update
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.argspec import ArgumentSpec, dns_update_options
@@ -173,6 +175,33 @@ def update_records(module, kind):
                      diff=[change.diff() for change in changes if change.changed])
 
 
+def read_key_secret_file(module):
+    """Put the secret of O(key_secret_file) into ``params['key_secret']``, hidden from every output.
+
+    Read on the host the module runs on, never passed on a command line or through the environment.
+    """
+    path = module.params.get('key_secret_file')
+    if not path:
+        return
+    secret, why = None, None
+    try:
+        # Not O_NOFOLLOW: a secret is often a link into a mounted secret store; a fifo or device would block.
+        if not os.path.isfile(path):
+            raise IOError('not a regular file')
+        with open(path, 'rb') as handle:
+            secret = handle.read(64 * 1024).decode('ascii').strip()
+    except (IOError, OSError, UnicodeError) as exc:
+        why = getattr(exc, 'strerror', None) or str(exc)
+    if secret is None:
+        # Outside the except block: an expected failure needs its message, not a traceback.
+        module.fail_json(msg='key_secret_file: cannot read the TSIG secret from %s (%s); give a file that holds only '
+                             'the base64 secret' % (path, why))
+    module.no_log_values.add(secret)
+    if txt_update.secret_bytes(secret) is None:
+        module.fail_json(msg='key_secret_file: %s does not hold a base64 TSIG secret (its content is not shown)' % path)
+    module.params['key_secret'] = secret
+
+
 class RecordBackend(object):
     """The backend contract (see ``common``) of the record module of ``kind`` ('sts' or 'tlsrpt')."""
 
@@ -190,4 +219,5 @@ class RecordBackend(object):
         return self.arguments.problems(params)
 
     def run_module(self, module):
+        read_key_secret_file(module)
         update_records(module, self.kind)

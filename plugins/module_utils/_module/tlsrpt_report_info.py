@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import errno
 import glob
 import os
 import re
@@ -28,11 +29,12 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import metri
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import files
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.findings import ERROR, Finding
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.time import format_timestamp, utc_now
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.grammar import character_error
 
 # Files a folder is read for; a file named directly (or by a glob) is read whatever its name.
 FOLDER_SUFFIXES = ('.json', '.gz', '.eml')
 _GLOB_CHARS = re.compile(r'[*?[]')
-_RELATIVE = re.compile(r'^\s*(\d{1,6})\s*([smhdw])\s*$')
+_RELATIVE = re.compile(r'[ \t]*([0-9]{1,6})[ \t]*([smhdw])[ \t]*')
 _UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
 
 
@@ -68,7 +70,11 @@ class SourceError(Exception):
 def parse_since(value, now=None):
     """The ``since`` option as ``YYYY-MM-DDTHH:MM:SSZ``: an RFC 3339 date or date-time (no zone = UTC),
     or an age such as ``30d`` (units s, m, h, d, w) counted back from ``now``. ValueError when neither."""
-    match = _RELATIVE.match(value)
+    # Report dates tolerate surrounding white space (parse_datetime); an option value has no line breaks.
+    error = character_error(value.replace(' ', 'x'))
+    if error is not None:
+        raise ValueError('since: %r %s; give a date (2026-05-01), a date-time or an age (30d)' % (value, error))
+    match = _RELATIVE.fullmatch(value)
     if match:
         moment = (now or utc_now()) - datetime.timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
         return format_timestamp(moment)
@@ -111,14 +117,15 @@ def option_problems(params):
 def _folder_files(folder, recurse):
     found = []
     if recurse:
-        for top, dirs, files in os.walk(folder):
+        for top, dirs, names in os.walk(folder):
             dirs[:] = sorted(name for name in dirs if not name.startswith('.'))
-            found.extend(os.path.join(top, name) for name in sorted(files)
+            found.extend(os.path.join(top, name) for name in sorted(names)
                          if not name.startswith('.') and name.lower().endswith(FOLDER_SUFFIXES))
         return found
     for name in sorted(os.listdir(folder)):
         full = os.path.join(folder, name)
-        if not name.startswith('.') and name.lower().endswith(FOLDER_SUFFIXES) and os.path.isfile(full):
+        # lstat: a symbolic link is listed (and refused by read_bounded, with a finding), never followed.
+        if not name.startswith('.') and name.lower().endswith(FOLDER_SUFFIXES) and not stat.S_ISDIR(os.lstat(full).st_mode):
             found.append(full)
     return found
 
@@ -171,19 +178,37 @@ def maildir_files(folder):
 
 # ---------------------------------------------------------------- reading within bounds
 
+def open_report(path):
+    """A binary file object for the regular file at ``path``, opened without following a symbolic link
+    (O_NOFOLLOW) and without blocking on a fifo (O_NONBLOCK); ReportError for anything else.
+
+    Anyone who can write into a reports folder (the rua mailbox's delivery agent) could otherwise
+    point the reader, often root, at any file of the host.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_NONBLOCK', 0))
+    except (IOError, OSError) as exc:
+        if exc.errno == errno.ELOOP:
+            raise report_decode.ReportError('file', 'is a symbolic link; links in a reports folder are not followed')
+        raise report_decode.ReportError('file', 'cannot read the file: %s' % (exc.strerror or exc))
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise report_decode.ReportError('file', 'not a regular file')
+    return os.fdopen(fd, 'rb'), info
+
+
 def read_bounded(path, max_size):
     """The bytes of a regular file of at most ``max_size`` bytes; ReportError otherwise (never fails the module)."""
-    try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise report_decode.ReportError('file', 'not a regular file')
+    handle, info = open_report(path)
+    with handle:
         if info.st_size > max_size:
             raise report_decode.ReportError('size', 'the file has %d bytes, more than max_size (%d); not read'
                                             % (info.st_size, max_size))
-        with open(path, 'rb') as handle:
+        try:
             data = handle.read(max_size + 1)
-    except (IOError, OSError) as exc:
-        raise report_decode.ReportError('file', 'cannot read the file: %s' % (exc.strerror or exc))
+        except (IOError, OSError) as exc:
+            raise report_decode.ReportError('file', 'cannot read the file: %s' % (exc.strerror or exc))
     if len(data) > max_size:
         raise report_decode.ReportError('size', 'the file grew past max_size (%d) while being read; not read' % max_size)
     return data
@@ -203,9 +228,9 @@ def mbox_messages(path, max_size):
     at most ``max_size + 1`` bytes, so a file without line ends cannot exhaust memory either.
     """
     try:
-        handle = open(path, 'rb')
-    except (IOError, OSError) as exc:
-        raise SourceError('mbox', 'mbox: cannot open %s: %s' % (path, exc.strerror or exc))
+        handle, dummy = open_report(path)
+    except report_decode.ReportError as exc:
+        raise SourceError('mbox', 'mbox: %s: %s' % (path, exc.msg))
     with handle:
         number = 0
         lines = []
@@ -219,8 +244,8 @@ def mbox_messages(path, max_size):
             if separator and started:
                 source = '%s#%d' % (path, number)
                 if oversized:
-                    yield source, report_decode.ReportError('size', 'the message is larger than max_size (%d); not read'
-                                                            % max_size)
+                    yield source, report_decode.ReportError(
+                        'size', 'the message is larger than max_size (%d); not read' % max_size)
                 else:
                     # The blank line before the next "From " line belongs to the mbox, not the message.
                     if lines and lines[-1] in (b'\n', b'\r\n'):
@@ -281,7 +306,7 @@ def collect(params):
         for name in maildir_files(folder):
             from_file(name, email_only=True)
     for path in params['mbox'] or ():
-        if not os.path.isfile(path):
+        if not os.path.isfile(path) and not os.path.islink(path):
             raise SourceError('mbox', 'mbox: %s is not a file' % path)
         for source, data in mbox_messages(path, max_size):
             parse(source, data, email_only=True)

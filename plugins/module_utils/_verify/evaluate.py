@@ -133,6 +133,7 @@ _FETCH_HINTS = {
     'timeout': 'senders give up as well; serve the policy promptly from %s',
     'connect': 'RFC 8461 3.3 fetches the policy over HTTPS from %s',
     'http': 'RFC 8461 3.3 wants a plain HTTP/1.1 response from %s',
+    'denied': 'the policy of %s was not fetched there, so it is not verified (deny_networks, max_addresses_per_host)',
 }
 
 
@@ -356,6 +357,11 @@ def _evaluate_smtp(report, host, probe):
     if kind is None and probe['starttls'] is False:
         msg = ('%s does not offer STARTTLS in its EHLO reply; RFC 8461 4 wants STARTTLS with a valid '
                'certificate on every MX host' % where)
+        report.add('starttls', ERROR, msg, host=host)
+        return msg
+    if kind == 'denied':
+        # Not connected at all (deny_networks, max_addresses_per_host): not verified, so not passed.
+        msg = '%s: %s; STARTTLS was not checked there' % (where, probe['error'])
         report.add('starttls', ERROR, msg, host=host)
         return msg
     if kind in ('timeout', 'connect', 'smtp'):

@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import threading
+from concurrent.futures import Future
 from typing import Any, Dict, List, Optional, Tuple, TypedDict, Union
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import https, resolver as _resolver, smtp, tls
@@ -24,7 +25,7 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.deadline i
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import (
     STS_PREFIX, TLSRPT_PREFIX, record_name,
 )
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify.options import settings
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify.options import address_rule, settings
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.https import PolicyResponse
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.smtp import SmtpProbe
 
@@ -93,6 +94,43 @@ def _needs(options):
     }
 
 
+def allowed_addresses(host, addresses, options):
+    """``[(address, None or ProbeError)]``: the addresses of ``host`` to connect to, each with the reason
+    it must not be, checked before any connection.
+
+    An address in ``deny_networks`` gets a ``denied`` ProbeError naming the address and the range; of
+    more than ``max_addresses_per_host`` addresses the first that many are kept and the next one
+    stands for the rest (DNS of a domain you do not control can point anywhere, and at many places).
+    """
+    limit = options.get('max_addresses_per_host') or len(addresses)
+    result = []
+    for address in addresses[:limit]:
+        rule = address_rule(address, options.get('deny_networks'))
+        if rule is None:
+            result.append((address, None))
+        else:
+            result.append((address, ProbeError('denied', '%s of %s is in %s (deny_networks); not connected'
+                                               % (address, host, rule))))
+    if len(addresses) > limit:
+        result.append((addresses[limit], ProbeError(
+            'denied', '%s has %d addresses; the first %d were probed, this one and the %d after it were not '
+                      '(max_addresses_per_host)' % (host, len(addresses), limit, len(addresses) - limit - 1))))
+    return result
+
+
+def _done(value):
+    """A finished stand-in for a future (what a refused address gets instead of a probe)."""
+    future = Future()
+    future.set_result(value)
+    return future
+
+
+def _refused_probe(address, error):
+    """What ``probe_smtp`` returns, for an address that was not connected to."""
+    return {'address': address, 'starttls': None, 'tls_version': None, 'cert_not_after': None, 'cert_days_left': None,
+            'cert_names': [], 'error_kind': error.kind, 'cert_problem': None, 'error': error.msg}
+
+
 def _start_fetches(pool, probes, resolver, context, domain, options):
     """Pool task: resolve mta-sts.<domain>, then start one policy fetch per address on ``pool``.
 
@@ -103,9 +141,11 @@ def _start_fetches(pool, probes, resolver, context, domain, options):
     addresses = _attempt(probes.lookup_addresses, resolver, policy_host(domain))
     if isinstance(addresses, ProbeError):
         return addresses, []
-    return addresses, [(address, pool.submit(_attempt, probes.fetch_policy, domain, address, context,
-                                             options['timeout'], options['https_port']))
-                       for address in addresses]
+    allowed = allowed_addresses(policy_host(domain), list(addresses), options)
+    return [address for address, dummy in allowed], [
+        (address, _done(refused) if refused else pool.submit(_attempt, probes.fetch_policy, domain, address, context,
+                                                             options['timeout'], options['https_port']))
+        for address, refused in allowed]
 
 
 class _PolicyFetches(object):
@@ -191,10 +231,13 @@ def _gather_mx(domain, options, memo, probes, resolver, context, starttls):
                      for host in hosts)
     probing = {}
     for host in hosts:
-        addresses = observations['mx_addresses'][host] = resolving[host].result()
-        if starttls and not isinstance(addresses, ProbeError):
-            for address in addresses:
-                probing[(host, address)] = memo.submit(
+        addresses = resolving[host].result()
+        allowed = [] if isinstance(addresses, ProbeError) else allowed_addresses(host, list(addresses), options)
+        observations['mx_addresses'][host] = (addresses if isinstance(addresses, ProbeError)
+                                              else [address for address, dummy in allowed])
+        if starttls:
+            for address, refused in allowed:
+                probing[(host, address)] = _done(_refused_probe(address, refused)) if refused else memo.submit(
                     ('smtp', host, address), probes.probe_smtp, host, address, context, options['timeout'],
                     options['smtp_port'], options['ehlo_name'])
     for key, future in probing.items():

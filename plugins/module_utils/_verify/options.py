@@ -11,6 +11,8 @@ This module is private to the mailsec.mta_sts collection; its interface may chan
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import ipaddress
+
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.https import HTTPS_PORT
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client.resolver import (
     DEFAULT_PORT as DEFAULT_DNS_PORT, DEFAULT_TIMEOUT, resolver_option_problems,
@@ -36,11 +38,32 @@ FAIL_ON = ('error', 'warning', 'never')
 DEFAULT_WORKERS = 4
 MAX_WORKERS = 64
 DEFAULT_PROBE_WORKERS = 16
+MAX_ADDRESSES_PER_HOST = 16
 DEFAULTS = {
     'nameservers': None, 'dns_port': DEFAULT_DNS_PORT, 'ca_path': None, 'timeout': DEFAULT_TIMEOUT,
     'smtp_port': SMTP_PORT, 'checks': list(CHECK_GROUPS), 'expect': None, 'https_port': HTTPS_PORT,
-    'ehlo_name': None, 'policy': None,
+    'ehlo_name': None, 'policy': None, 'deny_networks': [], 'max_addresses_per_host': MAX_ADDRESSES_PER_HOST,
 }
+# deny_networks entry that stands for every address that is not globally reachable (loopback,
+# private, link-local, shared, documentation, ...: ipaddress's is_global false).
+NON_GLOBAL = 'non-global'
+
+
+def address_rule(address, deny_networks):
+    """The ``deny_networks`` entry that ``address`` falls in, or None (then it may be connected to)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    for entry in deny_networks or ():
+        if entry == NON_GLOBAL:
+            if not ip.is_global:
+                return entry
+        else:
+            network = ipaddress.ip_network(entry, strict=False)
+            if ip.version == network.version and ip in network:
+                return entry
+    return None
 
 
 def settings(**options):
@@ -72,12 +95,23 @@ def setting_problems(options):
 
 
 def check_problems(options):
-    """``setting_problems()`` less the resolver's: the checks, their ports, ``expect`` and the candidate ``policy``."""
+    """``setting_problems()`` less the resolver's: the checks, their ports, the address limits, ``expect`` and the
+    candidate ``policy``."""
     problems = []
     for option in ('smtp_port', 'https_port'):
         value = options.get(option)
         if value is not None and not 1 <= value <= 65535:
             problems.append((option, '%s must be a port number from 1 to 65535, got %r' % (option, value)))
+    for entry in options.get('deny_networks') or []:
+        if entry != NON_GLOBAL:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except (TypeError, ValueError):
+                problems.append(('deny_networks', 'deny_networks entry %r is neither an address range (10.0.0.0/8, '
+                                                  'fc00::/7) nor %s' % (entry, NON_GLOBAL)))
+    limit = options.get('max_addresses_per_host')
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1024):
+        problems.append(('max_addresses_per_host', 'max_addresses_per_host must be from 1 to 1024, got %r' % (limit,)))
     unknown = [group for group in options.get('checks') or [] if group not in CHECK_GROUPS]
     if unknown:
         problems.append(('checks', 'checks %s unknown; choose from %s' % (', '.join(unknown), ', '.join(CHECK_GROUPS))))

@@ -146,3 +146,51 @@ def test_txt_records_list_every_sts_record_then_every_tlsrpt_record():
     assert mta_sts_txt_records([]) == []
     with pytest.raises(AnsibleFilterError, match='mta_sts_txt_records: the input must be a domain list'):
         mta_sts_txt_records('a.example')
+
+
+# Issue 21, finding 2: nginx -t cannot refuse what is valid nginx, so every value that reaches the
+# vhost is checked here, before anything changes, and the message names the variable and the character.
+INJECTION = '/var/www/x;\n location /leak/ { alias /etc/; autoindex on; }\n #'
+
+
+@pytest.mark.parametrize('entry, defaults, message', [
+    ({'webroot': INJECTION}, {}, "mta_sts_domains[0] (example.com): webroot contains ';' (U+003B) at position 10"),
+    ({'tls_certificate': '/etc/ssl/a.pem;\nlocation / {}'}, {},
+     "mta_sts_domains[0] (example.com): tls_certificate contains ';' (U+003B) at position 14"),
+    ({'tls_certificate_key': '/etc/ssl/a key.pem'}, {},
+     'mta_sts_domains[0] (example.com): tls_certificate_key contains a space (U+0020) at position 10'),
+    ({}, {'tls_certificate': '/etc/ssl/{domain}/$ssl_server_name.pem'},
+     "mta_sts_domains[0] (example.com): tls_certificate contains '$' (U+0024) at position 21"),
+    ({}, {'webroot': '/srv/mta-sts\u2028'}, 'mta_sts_webroot: contains a line separator (U+2028) at position 12'),
+    ({}, {'acme_webroot': INJECTION}, "mta_sts_acme_webroot: contains ';' (U+003B) at position 10"),
+    ({}, {'acme_certificate_dir': 'relative/acme'}, 'mta_sts_acme_certificate_dir: must be an absolute path'),
+    ({}, {'nginx_listen': ['443', '443 ssl; location /leak/ { alias /etc/; }']},
+     "mta_sts_nginx_listen[1]: contains ';' (U+003B) at position 7"),
+    ({}, {'nginx_http_listen': ['80\n']}, 'mta_sts_nginx_http_listen[0]: contains a newline (U+000A) at position 2'),
+    ({}, {'nginx_listen': ['example.com:443:443']}, "mta_sts_nginx_listen[0]: 'example.com:443:443' is not an nginx listen value"),
+])
+def test_finding2_values_reaching_the_vhost_are_checked_naming_variable_and_character(entry, defaults, message):
+    with pytest.raises(AnsibleFilterError) as info:
+        mta_sts_domains([dict({'domain': 'example.com'}, **entry)], dict(DEFAULTS, **defaults))
+    assert str(info.value).startswith(message), str(info.value)
+    assert 'nothing was changed' in str(info.value)
+
+
+@pytest.mark.parametrize('entry, message', [
+    ({'domain': 'example\n.com'}, 'mta_sts_domains[0]: domain has the label'),
+    ({'domain': 'example.com\n'}, 'mta_sts_domains[0]: domain has the label'),
+    ({'domain': 'example.com', 'mx': ['mx\n.example.com']}, "mx entry 'mx\\n.example.com' has the label"),
+    ({'domain': 'example.com', 'tlsrpt_rua': ['mailto:r@example.com\n']}, 'tlsrpt_rua entry'),
+])
+def test_finding4_a_line_break_in_a_domain_mx_or_rua_is_refused(entry, message):
+    with pytest.raises(AnsibleFilterError, match=None) as info:
+        mta_sts_domains([entry], DEFAULTS)
+    assert message in str(info.value)
+
+
+def test_accepted_listen_values_and_quoted_paths_pass():
+    [item] = mta_sts_domains([{'domain': 'example.com', 'webroot': '/srv/www/mta-sts.example.com'}],
+                             dict(DEFAULTS, nginx_listen=['443', '[::]:443', '192.0.2.10:443 default_server',
+                                                          'unix:/run/nginx-mta-sts.sock'],
+                                  nginx_http_listen=['80', '[2001:db8::1]:80 ipv6only=on'], acme_webroot='/var/www/acme'))
+    assert item['webroot'] == '/srv/www/mta-sts.example.com'

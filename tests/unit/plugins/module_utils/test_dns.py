@@ -286,9 +286,9 @@ def test_good_options_pass():
     ('sts', dict(ttl=-1), 'ttl', 'ttl: must be a number of seconds from 0 to 2147483647 (RFC 2181 8)'),
     ('sts', dict(timeout=0), 'timeout', 'timeout: must be a number of seconds greater than 0'),
     ('sts', dict(key_algorithm='hmac-sha256-128'), 'key_algorithm', 'key_algorithm: must be one of hmac-sha256'),
-    ('sts', dict(key_secret=None), 'key_secret', 'key_secret: required when key_name is set (or set '
-                                                 'MAILSEC_TSIG_SECRET)'),
-    ('sts', dict(key_name=None), 'key_name', 'key_name: required when key_secret is set'),
+    ('sts', dict(key_secret=None), 'key_secret', 'key_secret: required when key_name is set (or give '
+                                                 'key_secret_file)'),
+    ('sts', dict(key_name=None), 'key_name', 'key_name: required when key_secret or key_secret_file is set'),
     ('sts', dict(key_name='bad name'), 'key_name', 'key_name: must be a DNS name'),
     ('sts', dict(zone='exa mple.com'), 'zone', "zone: 'exa mple.com' has the label"),
     ('sts', dict(zone='example.org'), 'zone', 'zone: _mta-sts.example.com is not inside the zone example.org'),

@@ -212,3 +212,44 @@ def test_path_and_policies_are_exclusive(tmp_path):
     run = run_module('mta_sts_policy', {'path': str(tmp_path / 'x'), 'policies': many(tmp_path, 1)})
     assert run.failed
     assert 'mutually exclusive' in run.msg
+
+
+def _tree(folder):
+    """Every entry below ``folder`` with its lstat mode and content (links as their target), to compare."""
+    found = {}
+    for top, dirs, files in os.walk(str(folder)):
+        for name in dirs + files:
+            full = os.path.join(top, name)
+            info = os.lstat(full)
+            content = os.readlink(full) if stat.S_ISLNK(info.st_mode) else (
+                open(full, 'rb').read() if stat.S_ISREG(info.st_mode) else None)
+            found[full] = (info.st_mode, content)
+    return found
+
+
+@pytest.mark.parametrize('kind', ['symlink', 'fifo', 'dangling symlink'])
+def test_finding6_a_non_regular_file_at_the_policy_path_is_refused_not_followed(ansible_module, policy_path,
+                                                                                tmp_path, kind):
+    # Issue 21, finding 6: a link at the policy path printed its target (a 0600 file) as the --check --diff
+    # "before", gave the new file the target's mode, and backup: true copied the target into the web root.
+    target = tmp_path / 'secret.key'
+    target.write_bytes(b'PRIVATE KEY MATERIAL\n')
+    target.chmod(0o600)
+    if kind == 'symlink':
+        policy_path.symlink_to(target)
+    elif kind == 'dangling symlink':
+        policy_path.symlink_to(tmp_path / 'nowhere')
+    else:
+        os.mkfifo(str(policy_path))
+    www = tmp_path / 'www'  # (the runner writes its playbooks into tmp_path itself)
+    before = _tree(www), target.read_bytes(), os.stat(str(target)).st_mode
+    runs = [ansible_module('mta_sts_policy', args(policy_path), check=True, diff=True),
+            ansible_module('mta_sts_policy', args(policy_path, backup=True), diff=True),
+            ansible_module('mta_sts_policy', args(policy_path, state='absent'), diff=True)]
+    for run in runs:
+        assert run.failed
+        assert run.msg.startswith('path: %s is a %s' % (policy_path, 'fifo' if kind == 'fifo' else 'symbolic link'))
+        assert 'nothing was changed' in run.msg
+        assert 'PRIVATE KEY' not in run.stdout + run.stderr + str(run.result)
+    # No backup, no new file, the link and its target as they were.
+    assert (_tree(www), target.read_bytes(), os.stat(str(target)).st_mode) == before

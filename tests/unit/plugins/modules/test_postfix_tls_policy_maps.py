@@ -67,9 +67,9 @@ def test_the_only_entry_removed_removes_the_parameter(config):
 
 @pytest.mark.parametrize('args, options, words', [
     ({'map': 'hash:/etc/postfix/other'}, ['map'],
-     'map: map hash:/etc/postfix/other is not a socketmap (socketmap:inet:HOST:PORT:NAME)'),
+     'map: hash:/etc/postfix/other is not socketmap:inet:HOST:PORT:NAME or socketmap:unix:/PATH:NAME'),
     ({'map': 'socketmap:inet:127.0.0.1:http:postfix'}, ['map'],
-     'map: socketmap:inet:127.0.0.1:http:postfix: want socketmap:inet:HOST:PORT:NAME'),
+     'map: socketmap:inet:127.0.0.1:http:postfix is not socketmap:inet:HOST:PORT:NAME'),
 ])
 def test_bad_input_names_the_option_and_changes_nothing(config, args, options, words):
     run = run_module(MODULE, dict(args, config_directory=str(config)), diff=True)
@@ -104,3 +104,32 @@ def test_a_failing_postfix_check_restores_main_cf(config):
     assert not run.changed and run.result['maps'] == ['texthash:/etc/x']
     assert (config / 'main.cf').read_bytes() == broken
     assert sorted(path.name for path in config.iterdir()) == ['main.cf', 'master.cf']
+
+
+def test_finding5_a_map_with_list_syntax_is_refused_naming_the_character(tmp_path, config):
+    # Issue 21, finding 5: a comma or space put a table of the caller's choice into main.cf, and a
+    # newline was refused only by postconf, as "postfix check failed".
+    evil = 'socketmap:inet:127.0.0.1, texthash:/tmp/evil,x:8461:postfix'
+    steps = [
+        (MODULE, {'map': evil, 'config_directory': str(config)}),
+        (MODULE, {'map': SOCKETMAP + '\nsmtpd_banner = x', 'config_directory': str(config)}),
+        (MODULE, {'map': 'socketmap:inet:127.0.0.1:8461:{postfix}', 'config_directory': str(config)}),
+    ]
+    results = [run_module(name, args).result for name, args in steps]
+    assert [result.get('failed') for result in results] == [True, True, True]
+    assert results[0]['msg'].startswith("map: contains ',' (U+002C) at position %d" % evil.index(','))
+    assert results[1]['msg'].startswith('map: contains a newline (U+000A) at position %d' % len(SOCKETMAP))
+    assert results[2]['msg'].startswith("map: contains '{' (U+007B)")
+    assert all('postfix check failed' not in result['msg'] for result in results)
+    assert (config / 'main.cf').read_text() == MAIN_CF
+
+
+def test_finding6_a_linked_main_cf_is_refused_not_followed(tmp_path, config):
+    real = tmp_path / 'real-main.cf'
+    real.write_text(MAIN_CF)
+    (config / 'main.cf').unlink()
+    (config / 'main.cf').symlink_to(real)
+    results = [run_module(MODULE, {'map': SOCKETMAP, 'config_directory': str(config)}).result]
+    assert results[0]['failed']
+    assert results[0]['msg'].startswith('%s is a symbolic link, not a regular file' % (config / 'main.cf'))
+    assert real.read_text() == MAIN_CF and (config / 'main.cf').is_symlink()
