@@ -18,7 +18,7 @@ __metaclass__ = type
 import os
 import re
 
-_OCTAL_MODE = re.compile(r'^0?[0-7]{3}$')
+_OCTAL_MODE = re.compile(r'0?[0-7]{3}')
 
 
 def file_mode(value):
@@ -35,7 +35,7 @@ def file_mode(value):
         if not 0 <= value <= 0o777:
             raise ValueError('got the number %d, which is no permission between 0 and 0o777' % value)
         return value
-    if isinstance(value, str) and _OCTAL_MODE.match(value):
+    if isinstance(value, str) and _OCTAL_MODE.fullmatch(value):
         return int(value, 8)
     raise ValueError('got %r' % (value,))
 

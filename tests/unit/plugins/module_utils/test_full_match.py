@@ -24,7 +24,7 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import tls
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import postfix_tls_policy_maps
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._verify import options as verify_options
 
-from strategies import domains, mx_patterns, sts_ids
+from mailsec_testing.strategies import domains, mx_patterns, sts_ids
 
 PLUGINS = pathlib.Path(__file__).resolve().parents[4] / 'plugins'
 SUFFIXES = ['\n', '\r', '\r\n', '\x00', '\u2028', '\u2029', '\x85', '\x0b', '\x0c', '\t']
@@ -100,7 +100,7 @@ def _since(value):
 def _verify_expect(key):
     def accepts(value):
         expect = {key: [value] if key in ('mx', 'rua') else value}
-        return not verify_options.option_problems(['example.com'], {'expect': expect})
+        return not verify_options.setting_problems({'expect': expect})
     return accepts
 
 
@@ -141,7 +141,7 @@ VALIDATORS = [
     ('record_update sts domain', _record_entry('sts', 'domain'), 'example.com'),
     ('record_update sts id', _record_entry('sts', 'id'), 'abc123'),
     ('record_update tlsrpt rua', _record_entry('tlsrpt', 'rua'), 'mailto:tlsrpt@example.com'),
-    ('verify domain', lambda v: not verify_options.option_problems([v], {}), 'example.com'),
+    ('verify domain', lambda v: not verify_options.domain_problems([v]), 'example.com'),
     ('verify expect.id', _verify_expect('id'), 'abc123'),
     ('verify expect.mx', _verify_expect('mx'), 'mx.example.com'),
     ('verify expect.rua', _verify_expect('rua'), 'mailto:r@example.com'),

@@ -15,7 +15,7 @@ def test_file_mode(value, bits):
     assert file_mode(value) == bits
 
 
-@pytest.mark.parametrize('value', ['u=rw', '0844', '00644', '', 'rw', -1, 0o1000, True, 6.44])
+@pytest.mark.parametrize('value', ['u=rw', '0844', '00644', '', 'rw', '0644\n', -1, 0o1000, True, 6.44])
 def test_file_mode_refuses(value):
     with pytest.raises(ValueError):
         file_mode(value)

@@ -75,7 +75,7 @@ def test_finding9_addresses_past_the_cap_are_not_connected():
     ({'max_addresses_per_host': 0}, 'max_addresses_per_host', 'max_addresses_per_host must be from 1 to 1024'),
 ])
 def test_bad_address_options_are_named(options, option, message):
-    problems = verify_options.option_problems([DOMAIN], options)
+    problems = verify_options.setting_problems(options)
     assert [name for name, dummy in problems] == [option]
     assert message in problems[0][1]
 

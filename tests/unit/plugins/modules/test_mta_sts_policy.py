@@ -8,6 +8,7 @@ import stat
 
 import pytest
 
+from mailsec_testing.ansible_runner import run_module as run_through_ansible
 from mailsec_testing.modules import run_module
 
 CANONICAL = b'version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n'
@@ -225,6 +226,14 @@ def _tree(folder):
                 open(full, 'rb').read() if stat.S_ISREG(info.st_mode) else None)
             found[full] = (info.st_mode, content)
     return found
+
+
+@pytest.fixture
+def ansible_module(tmp_path):
+    """Through ansible-playbook: what --check --diff prints is Ansible's output, which the finding is about."""
+    def runner(name, args, **kwargs):
+        return run_through_ansible(tmp_path, name, args, **kwargs)
+    return runner
 
 
 @pytest.mark.parametrize('kind', ['symlink', 'fifo', 'dangling symlink'])

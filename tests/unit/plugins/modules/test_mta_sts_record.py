@@ -45,8 +45,8 @@ def args(watched, **extra):
     ({'timeout': 0}, ['timeout'], 'timeout: must be a number of seconds greater than 0 and at most 3600'),
     ({'zone': 'other.example'}, ['zone'], 'zone: _mta-sts.example.com is not inside the zone other.example'),
     ({'key_secret': 'not base64'}, ['key_secret'], 'key_secret: must be the base64 secret of the TSIG key'),
-    ({'key_secret': None}, ['key_secret'], 'key_secret: required when key_name is set (or set MAILSEC_TSIG_SECRET)'),
-    ({'key_name': None}, ['key_name'], 'key_name: required when key_secret is set'),
+    ({'key_secret': None}, ['key_secret'], 'key_secret: required when key_name is set (or give key_secret_file)'),
+    ({'key_name': None}, ['key_name'], 'key_name: required when key_secret or key_secret_file is set'),
 ])
 def test_bad_input_fails_naming_the_option_before_any_network_io(server, bad, options, words, check):
     run = run_module(MODULE, args(server, **bad), check=check, diff=True)
