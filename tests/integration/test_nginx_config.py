@@ -84,13 +84,13 @@ def site(tmp_path):
     labtools.stop_pid(instance.pid)
 
 
-
 @pytest.fixture
 def ansible_module():
     """The module run in-process (its nginx -t and reload are real; Ansible's own layer is not under test)."""
     def runner(name, args, check=False, diff=False):
         return run_module(name, args, check=check, diff=diff)
     return runner
+
 
 def test_check_mode_then_apply_then_rerun_changes_nothing(site, ansible_module):
     files = [{'path': site.path('main.conf'), 'content': server('v2'), 'mode': '0640'},

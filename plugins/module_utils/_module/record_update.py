@@ -31,7 +31,6 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records impo
 )
 
 
-
 def unique(values):
     """``values`` without repeats, in the order given."""
     result = []
