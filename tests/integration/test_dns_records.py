@@ -59,12 +59,6 @@ def run1(module, args, **options):
     return run([(module, args, options)])[0]
 
 
-@pytest.fixture(autouse=True)
-def no_secret_from_the_environment(monkeypatch):
-    """key_secret falls back to MAILSEC_TSIG_SECRET; a test that wants it sets it explicitly."""
-    monkeypatch.delenv(txt_update.SECRET_ENV, raising=False)
-
-
 def dns_args(lab, **extra):
     """Module arguments for the lab server (key_secret=None leaves the secret out)."""
     d = lab['dns']
