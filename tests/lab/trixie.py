@@ -321,9 +321,11 @@ def run_inside(argv: Sequence[str]) -> int:
     state = running()
     if not state:
         raise labtools.LabError("the trixie host is not running (trixie.py up)")
-    return subprocess.call(["nsenter", "-t", str(state["init_pid"]), "--mount", "--uts", "--pid", "--root",
-                            "--wd", "--", "env", "-i", "HOME=/root", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                            "LANG=C.UTF-8", *argv])
+    # The init itself is not chrooted (it runs this machine's Python): chroot after entering.
+    return subprocess.call(["nsenter", "-t", str(state["init_pid"]), "--mount", "--uts", "--pid", "--",
+                            "chroot", str(Path(state["dir"]) / "root"), "env", "-i", "HOME=/root",
+                            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8",
+                            *argv], cwd="/")
 
 
 # ---------------------------------------------------------------------------------------------
