@@ -7,6 +7,9 @@
 #   make unit            pytest tests/unit
 #   make integration     pytest tests/integration (part of `make test` once it holds test_*.py files)
 #   make molecule        the role scenarios in extensions/molecule/ against this machine
+#   make trixie          Debian 13: the `trixie` scenario on a Debian 13 host (tests/lab/trixie.py), then
+#                        `make demo` and `make demo-stop` inside that host on a clean clone; skipped, saying
+#                        why, when its root cannot be built (no debootstrap, Debian's archive unreachable)
 #   make sanity          ansible-test sanity on a copy of the tracked tree
 #   make lint            ansible-lint (production profile, see .ansible-lint)
 #   make changelog-lint  antsibull-changelog lint
@@ -14,7 +17,7 @@
 #                        path, ansible-doc of every plugin and role, --syntax-check of every playbook by FQCN,
 #                        install from git, ansible-lint in a plain clone (tests/release/release_check.py)
 #   make docs            the HTML documentation (antsibull-docs + Sphinx, no warning allowed) in .docs/html
-#   make test            all of the above, in that order
+#   make test            all of the above, in that order; at its end it names every step that was skipped, and why
 #   make demo / demo-stop  the local lab end to end (see tests/playbooks/lab.yml, tests/lab/);
 #                        `make demo LAB_ACME=1` gets the certificates from the lab's Pebble ACME server
 #   make constraints     re-resolve requirements-dev.txt and rewrite constraints.txt (the lock)
@@ -82,19 +85,26 @@ SANITY_PYTHON_CANDIDATES = $(wildcard $(PYENV_ROOT)/versions/3.*/bin/python3)
 # Integration tests join `make test` only once there are some: pytest exits 5 on an empty
 # collection, and `make integration` run by hand on an empty tests/integration fails for that.
 INTEGRATION_TESTS := $(wildcard tests/integration/test_*.py tests/integration/*/test_*.py)
-TEST_STEPS := $(strip unit $(if $(INTEGRATION_TESTS),integration) molecule sanity lint changelog-lint release-check docs)
+TEST_STEPS := $(strip unit $(if $(INTEGRATION_TESTS),integration) molecule trixie sanity lint changelog-lint release-check docs)
+# A step that skips (e.g. trixie without Debian's archive) appends "step: reason" here; `make test` prints them.
+SKIPPED := $(CURDIR)/.test-skipped
 
-.PHONY: test venv system-packages unit integration molecule sanity lint changelog-lint release-check docs \
+.PHONY: test venv system-packages unit integration molecule trixie sanity lint changelog-lint release-check docs \
 	demo demo-stop constraints clean
 
 # Every step runs even after one fails (so one run shows all problems); the target fails if any did.
 test: venv
 	@failed=
+	rm -f "$(SKIPPED)"
 	for step in $(TEST_STEPS); do
 	  echo
 	  $(MAKE) "$$step" || failed="$$failed $$step"
 	done
 	echo
+	if [ -s "$(SKIPPED)" ]; then
+	  echo "==> make test: $$(wc -l < "$(SKIPPED)") step(s) SKIPPED:"
+	  sed 's/^/    /' "$(SKIPPED)"
+	fi
 	if [ -n "$$failed" ]; then
 	  echo "==> make test: FAILED:$$failed (of: $(TEST_STEPS))" >&2
 	  exit 1
@@ -108,7 +118,9 @@ venv: system-packages $(STAMP) $(COLLECTION_LINK) $(COMMUNITY_CRYPTO_STAMP) $(CO
 # nginx, named and nsupdate are needed by the lab, knotd and pdns_server/pdnsutil (its other two
 # DNS servers, Knot DNS and PowerDNS with the SQLite backend) by the record tests, pebble (the
 # ACME test server) by its ACME part, apache2 by the test of a web server that is not the role's,
-# sshd (openssh-server) by the fleet_hosts scenario's web hosts, postfix and
+# sshd (openssh-server) by the fleet_hosts scenario's web hosts, curl by the molecule scenarios'
+# verify (the raw HTTPS exchange; a minimal Debian has none), debootstrap by the Debian 13 host
+# (tests/lab/trixie.py), postfix and
 # postfix-mta-sts-resolver by the postfix_outbound tests (a Postfix of their own under a temp dir:
 # debconf "No configuration" leaves /etc/postfix without a main.cf, and the image's policy-rc.d
 # keeps both from starting); apt runs only when one of them is missing.
@@ -117,14 +129,15 @@ system-packages:
 	    && command -v knotd >/dev/null && command -v pdns_server >/dev/null && command -v pdnsutil >/dev/null \
 	    && [ -e /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql ] && command -v pebble >/dev/null \
 	    && command -v apache2 >/dev/null && command -v sshd >/dev/null \
-	    && command -v postconf >/dev/null && command -v mta-sts-daemon >/dev/null; then
+	    && command -v postconf >/dev/null && command -v mta-sts-daemon >/dev/null && command -v curl >/dev/null \
+	    && command -v debootstrap >/dev/null; then
 	  exit 0
 	fi
-	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, knot, pdns-server, pdns-backend-sqlite3, pebble, apache2, openssh-server, postfix, postfix-mta-sts-resolver)"
+	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, knot, pdns-server, pdns-backend-sqlite3, pebble, apache2, openssh-server, postfix, postfix-mta-sts-resolver, curl, debootstrap)"
 	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 	apt-get update
 	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils knot pdns-server pdns-backend-sqlite3 \
-	  pebble apache2 openssh-server postfix postfix-mta-sts-resolver
+	  pebble apache2 openssh-server postfix postfix-mta-sts-resolver curl debootstrap
 
 # pip runs again only when a requirements or constraints file changes.
 $(STAMP): requirements-dev.txt requirements.txt constraints.txt
@@ -281,6 +294,32 @@ molecule: venv
 	  echo "==> molecule: extensions/molecule/$$scenario"
 	  molecule test --scenario-name "$$scenario"
 	done
+
+# Debian 13 beside Debian 12 (this machine). tests/lab/trixie.py builds a trixie root with debootstrap
+# once (cached in /var/cache/mailsec-lab/trixie-<hash>; cold 46 s, then reused) and starts it as a
+# host of its own; the scenario runs the roles there over SSH; `trixie.py demo` runs `make demo` and
+# `make demo-stop` inside it on a clean clone of this work tree's HEAD (the system Python 3.13 is the
+# controller's there), asserts the verify summary is all ok and that demo-stop left the host as demo
+# found it. Exit 3 from `trixie.py build` means the root cannot be built here: the step is skipped,
+# says why, and `make test` lists it at its end.
+trixie: venv
+	@echo "==> trixie: the Debian 13 root (tests/lab/trixie.py build)"
+	err=$$(mktemp)
+	trap 'rm -f "$$err"' EXIT
+	rc=0
+	"$(PY)" tests/lab/trixie.py build 2>"$$err" || rc=$$?
+	cat "$$err" >&2
+	if [ "$$rc" -eq 3 ]; then
+	  reason=$$(sed -n 's/^SKIP: //p' "$$err" | tail -n 1)
+	  echo "==> trixie: SKIPPED (molecule trixie, make demo on Debian 13): $$reason"
+	  echo "trixie (molecule trixie, make demo on Debian 13): $$reason" >> "$(SKIPPED)"
+	  exit 0
+	fi
+	if [ "$$rc" -ne 0 ]; then exit "$$rc"; fi
+	echo "==> trixie: molecule test --scenario-name trixie"
+	molecule test --scenario-name trixie
+	echo "==> trixie: make demo and make demo-stop inside the Debian 13 host, on a clean clone"
+	"$(PY)" tests/lab/trixie.py demo
 
 # antsibull-docs writes the RST of every plugin and role (from the working tree, through .collections),
 # Sphinx builds HTML with docs/conf.py; -W and nitpicky: any warning, a broken reference included,

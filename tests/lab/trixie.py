@@ -39,6 +39,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -73,6 +74,7 @@ HOSTNAME = "trixie"
 PYTHON = "/usr/bin/python3"
 BUILD_RECORD = ".mailsec-lab-build.json"
 EXIT_UNAVAILABLE = 3
+SHARE = "/srv/mailsec-share"  # DIR/share on the controller
 STOP_TIMEOUT = 10.0
 
 
@@ -266,7 +268,7 @@ def up(log=print) -> dict:
     if base.exists():
         down(log=lambda _msg: None)
     started = time.monotonic()
-    for sub in ("overlay/upper", "overlay/work", "root", "ssh"):
+    for sub in ("overlay/upper", "overlay/work", "root", "ssh", "share"):
         (base / sub).mkdir(parents=True, mode=0o755)
     os.chmod(base, 0o755)
     for key in ("id_ed25519", "ssh_host_ed25519_key"):
@@ -316,16 +318,109 @@ def down(log=print) -> bool:
     return bool(stopped)
 
 
-def run_inside(argv: Sequence[str]) -> int:
-    """Run ``argv`` in the running host: its namespaces (nsenter by the init's PID), chrooted."""
+def _inside_argv(argv: Sequence[str], env: Optional[dict] = None) -> list[str]:
+    """``argv`` in the running host: its namespaces (nsenter by the init's PID), chrooted, a clean environment."""
     state = running()
     if not state:
         raise labtools.LabError("the trixie host is not running (trixie.py up)")
+    variables = ["HOME=/root", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"]
+    variables += [f"{key}={value}" for key, value in (env or {}).items()]
     # The init itself is not chrooted (it runs this machine's Python): chroot after entering.
-    return subprocess.call(["nsenter", "-t", str(state["init_pid"]), "--mount", "--uts", "--pid", "--",
-                            "chroot", str(Path(state["dir"]) / "root"), "env", "-i", "HOME=/root",
-                            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8",
-                            *argv], cwd="/")
+    return ["nsenter", "-t", str(state["init_pid"]), "--mount", "--uts", "--pid", "--",
+            "chroot", str(Path(state["dir"]) / "root"), "env", "-i", *variables, *argv]
+
+
+def run_inside(argv: Sequence[str]) -> int:
+    return subprocess.call(_inside_argv(argv), cwd="/")
+
+
+# ---------------------------------------------------------------------------------------------
+# `make demo` and `make demo-stop` on Debian 13, as a new user runs them
+
+# The demo's nginx (the host's own, started by the role) loads Debian's default site, which listens
+# on *:80 of the shared network: hold the lock that every user of this machine's nginx holds.
+HOST_NGINX_LOCK = "/tmp/mailsec-host-nginx.lock"
+SUMMARY_HEAD = "domain(s) verified"
+
+
+def _inside(argv: Sequence[str], env: Optional[dict] = None, log_path: Optional[Path] = None) -> tuple[int, str]:
+    res = subprocess.run(_inside_argv(argv, env), cwd="/", stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, check=False)
+    if log_path:
+        with open(log_path, "a", encoding="utf-8") as log:
+            log.write(res.stdout)
+    return res.returncode, res.stdout
+
+
+def _host_snapshot() -> dict:
+    """What demo-stop must leave as demo found it: processes and nginx files in the host, lab files, lo addresses."""
+    _code, out = _inside(["sh", "-c", "ps -e -o comm= | sort -u; echo ---; ls -A /etc/nginx/conf.d /etc/nginx/sites-enabled; "
+                                      "echo ---; ls -A /tmp"])
+    processes, nginx_files, tmp = out.split("---\n")
+    # Not compared: this snapshot's own commands, and sshd's per-connection processes (every port
+    # check that finds sshd up makes one, which ends on its own a moment later).
+    return {"processes": sorted(set(processes.split()) - {"ps", "sh", "sort", "sshd-session"}), "nginx_files": nginx_files.split(),
+            "tmp": tmp.split(), "lo": sorted(a for a in labtools._lo_addresses()  # pylint: disable=protected-access
+                                             if a.startswith(f"127.{NET}."))}
+
+
+def demo_summary(output: str) -> list[str]:
+    """The lines of the role's verification summary in `make demo`'s output (the debug task's msg)."""
+    part = output.split("Summarize the verification", 1)[-1]
+    lines = re.findall(r'^\s+"([^"]*(?:' + re.escape(SUMMARY_HEAD) + r'|check\(s\) ok)[^"]*)",?$', part, re.M)
+    return lines
+
+
+def demo(repo: str, log=print) -> dict:
+    """`make demo` then `make demo-stop` in the host on a clean clone of ``repo``; raises LabError on any failure."""
+    started_host = not running()
+    state = up(log)
+    share = Path(state["dir"]) / "share"
+    clone = share / "mta_sts"
+    log_path = share / "demo.log"
+    result = {}
+    env = {"MAILSEC_LAB_NET": str(NET), "MAILSEC_LAB_DIR": "/tmp/mailsec-lab",
+           "PIP_CERT": "/etc/ssl/certs/ca-certificates.crt", "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        shutil.rmtree(clone, ignore_errors=True)
+        log_path.unlink(missing_ok=True)
+        subprocess.run(["git", "clone", "-q", repo, str(clone)], check=True)
+        commit = subprocess.run(["git", "-C", str(clone), "log", "-1", "--format=%h %s"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+        log(f"clean clone of {repo} at {commit}")
+        with open(HOST_NGINX_LOCK, "a", encoding="ascii") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            before = _host_snapshot()
+            for target in ("demo", "demo-stop"):
+                t0 = time.monotonic()
+                result["stop_pending"] = target == "demo"
+                code, out = _inside(["make", "-C", f"{SHARE}/mta_sts", target], env, log_path)
+                result[target + "_seconds"] = round(time.monotonic() - t0, 1)
+                log(f"make {target} in the Debian 13 host: exit {code} in {result[target + '_seconds']} s")
+                if code != 0:
+                    raise labtools.LabError(f"make {target} failed in the Debian 13 host (exit {code}); log {log_path}:\n"
+                                            + "\n".join(out.splitlines()[-25:]))
+                if target == "demo":
+                    summary = demo_summary(out)
+                    result["summary"] = summary
+                    log("verify summary: " + " | ".join(summary))
+                    domains = [line for line in summary if "check(s) ok" in line]
+                    if (len(domains) != len(labtools.DOMAINS) or not any("none fails" in line for line in summary)
+                            or not all(line.endswith(" 0 warning(s), 0 error(s)") for line in domains)):
+                        raise labtools.LabError(f"make demo's verify summary is not all ok: {summary}; log {log_path}")
+            after = _host_snapshot()
+        if after != before:
+            raise labtools.LabError(f"make demo-stop did not leave the host as make demo found it: before {before}, "
+                                    f"after {after}")
+        log("make demo-stop left the host as make demo found it")
+    finally:
+        # A failed demo still gets its demo-stop: the lab inside may have added loopback addresses to
+        # the shared network, which only the lab's own `down` removes.
+        if result.pop("stop_pending", False):
+            _inside(["make", "-C", f"{SHARE}/mta_sts", "demo-stop"], env, log_path)
+        if started_host:
+            down(log)
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,6 +450,9 @@ def _init(root: str, base: str) -> None:
             (merged / target).unlink()
         shutil.copyfile(source, merged / target)
     (merged / "etc" / "hostname").write_text(HOSTNAME + "\n")
+    # DIR/share, for handing the host files from the controller (e.g. a clone of the repository).
+    (merged / SHARE.lstrip("/")).mkdir(parents=True, exist_ok=True)
+    sh("mount", "--bind", str(Path(base) / "share"), str(merged / SHARE.lstrip("/")))
     keys = merged / "etc" / "ssh" / "mailsec-lab"
     shutil.rmtree(keys, ignore_errors=True)
     shutil.copytree(Path(base) / "ssh", keys)
@@ -412,7 +510,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv[:1] == ["run"]:
         return run_inside(argv[2:] if argv[1:2] == ["--"] else argv[1:])
     parser = argparse.ArgumentParser(prog="trixie.py", description=__doc__.split("\n", maxsplit=1)[0])
-    parser.add_argument("command", choices=("build", "up", "down", "status"))
+    parser.add_argument("command", choices=("build", "up", "down", "status", "demo"))
+    parser.add_argument("--repo", default=str(Path(__file__).resolve().parents[2]),
+                        help="demo: the repository to clone (default: this work tree; its committed HEAD)")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
@@ -424,6 +524,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             up()
         elif args.command == "down":
             down()
+        elif args.command == "demo":
+            demo(args.repo)
         else:
             state = running()
             print(f"trixie host {'running (init %d)' % state['init_pid'] if state else 'not running'}")
