@@ -16,10 +16,12 @@ __metaclass__ = type
 
 
 # BIND 9, Knot DNS and PowerDNS say "this key may not do that" in different ways (measured with
-# BIND 9.18, Knot 3.2 and PowerDNS 4.7): BIND answers REFUSED, signed; Knot answers BADKEY, also to
-# a key it knows but whose acl does not allow the action; PowerDNS answers a failed TSIG check
-# (key name, secret or algorithm) with NOTAUTH and no TSIG record at all, and a key that
-# TSIG-ALLOW-DNSUPDATE does not list with REFUSED. These pure functions turn that into one message.
+# BIND 9.18 and 9.20, Knot 3.2 and 3.4, PowerDNS 4.7 and 4.9): BIND answers REFUSED, signed; Knot 3.2
+# answers BADKEY, also to a key it knows but whose acl does not allow the action; Knot 3.4 answers an
+# unknown key, a wrong algorithm and a key no acl allows the action with NOTAUTH and no TSIG record
+# (a wrong secret stays BADSIG); PowerDNS answers a failed TSIG check (key name, secret or algorithm)
+# with NOTAUTH and no TSIG record at all, and a key that TSIG-ALLOW-DNSUPDATE does not list with
+# REFUSED. These pure functions turn that into one message.
 
 HOW_TO_ALLOW_UPDATES = ('BIND: the zone\'s update-policy or allow-update; Knot: an acl with action update for '
                         'the key in the zone\'s acl list; PowerDNS: dnsupdate=yes, the zone\'s TSIG-ALLOW-DNSUPDATE '
@@ -43,11 +45,11 @@ def tsig_failure_message(what, where, key_text, failure, rcode=None, key_worked=
     """
     if failure == 'BADKEY' and update and key_worked:
         return ('%s: %s knows the TSIG key %s (it answered a signed read with it) but does not allow it to update '
-                'the zone (BADKEY: Knot\'s answer when no acl of the zone gives the key the action update); allow '
+                'the zone (BADKEY: Knot 3.2\'s answer when no acl of the zone gives the key the action update); allow '
                 'the key to update the zone (%s)' % (what, where, key_text, HOW_TO_ALLOW_UPDATES), 'key-not-allowed')
     if failure == 'BADKEY':
         return ('%s: %s does not know the TSIG key %s (BADKEY); key_name and key_algorithm must match a key in the '
-                'server\'s configuration (Knot also answers BADKEY for a key that no acl of the zone lists)'
+                'server\'s configuration (Knot 3.2 also answers BADKEY for a key that no acl of the zone lists)'
                 % (what, where, key_text), 'BADKEY')
     if failure == 'BADSIG':
         return ('%s: %s rejected the TSIG signature (BADSIG); key_secret is not the secret the server has for the '
@@ -62,6 +64,6 @@ def tsig_failure_message(what, where, key_text, failure, rcode=None, key_worked=
                 'key-not-allowed')
     return ('%s: %s refused to sign its answer (%s without a TSIG record): it did not accept the TSIG key %s. Usual '
             'causes: key_name is not a key the server knows, key_secret is not that key\'s secret, key_algorithm is '
-            'not its algorithm, or the key is not allowed to update the zone (PowerDNS: TSIG-ALLOW-DNSUPDATE, '
-            'allow-dnsupdate-from); the server\'s log says which' % (what, where, rcode or 'no answer code', key_text),
-            'unsigned-answer')
+            'not its algorithm, or the key is not allowed to update the zone (Knot 3.4: no acl of the zone gives the '
+            'key the action update; PowerDNS: TSIG-ALLOW-DNSUPDATE, allow-dnsupdate-from); the server\'s log says '
+            'which' % (what, where, rcode or 'no answer code', key_text), 'unsigned-answer')

@@ -59,7 +59,7 @@ TSIG_FILE = "tsig.key"
 FLEET_VARS = "fleet_vars.yml"
 ADDED_ADDRESSES = "added_addresses.json"
 # Everything the lab (and tests/playbooks/lab.yml) may leave in its dir: `purge` removes these.
-LAB_STATE_ENTRIES = ("named", "certs", "smtp", "extra-certs", "fleet-certs", "pebble", "acme", "www", "www-acme",
+LAB_STATE_ENTRIES = ("named", "knot", "powerdns", "certs", "smtp", "extra-certs", "fleet-certs", "pebble", "acme", "www", "www-acme",
                      "ca.pem", "ca.key", "lab.json", "lab_vars.yml", "tsig.key", "fleet_vars.yml",
                      "added_addresses.json", "demo_host.json")
 

@@ -388,10 +388,11 @@ KEY = 'upd-key with algorithm hmac-sha256'
     ('BADKEY', None, True, False, 'BADKEY', ['does not know the TSIG key upd-key']),
     ('BADSIG', None, False, False, 'BADSIG', ['(BADSIG); key_secret is not the secret']),
     ('BADTIME', None, False, False, 'BADTIME', ['(BADTIME)', 'clocks']),
-    # PowerDNS: NOTAUTH without a TSIG record for a wrong key name, secret or algorithm
+    # PowerDNS: NOTAUTH without a TSIG record for a wrong key name, secret or algorithm; Knot 3.4 the same for
+    # an unknown key, a wrong algorithm or a key no acl allows the update
     ('unsigned', 'NOTAUTH', False, False, 'unsigned-answer',
      ['refused to sign its answer (NOTAUTH without a TSIG record)', 'key_name', 'key_secret', 'key_algorithm',
-      'TSIG-ALLOW-DNSUPDATE', 'allow-dnsupdate-from']),
+      'Knot 3.4: no acl of the zone gives the key the action update', 'TSIG-ALLOW-DNSUPDATE', 'allow-dnsupdate-from']),
     ('unsigned', 'NOTAUTH', True, True, 'key-not-allowed',
      ['refused to sign its answer (NOTAUTH without a TSIG record) although it accepted the key upd-key',
       'TSIG-ALLOW-DNSUPDATE']),
