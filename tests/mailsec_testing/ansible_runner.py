@@ -88,14 +88,10 @@ def run_steps(tmp_path, steps, verbosity=0, env=None):
     return json.loads(out.read_text()), proc
 
 
-class ModuleRun(object):
-    """The outcome of one module call: its registered result and the playbook's output."""
+class ModuleOutcome(object):
+    """What every module run gives a test, in-process or through ansible-playbook: its result dict."""
 
-    def __init__(self, result, proc):
-        self.result = result
-        self.stdout = proc.stdout
-        self.stderr = proc.stderr
-        self.returncode = proc.returncode
+    result = None
 
     @property
     def failed(self):
@@ -108,6 +104,16 @@ class ModuleRun(object):
     @property
     def msg(self):
         return self.result.get('msg', '')
+
+
+class ModuleRun(ModuleOutcome):
+    """The outcome of one module call: its registered result and the playbook's output."""
+
+    def __init__(self, result, proc):
+        self.result = result
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.returncode = proc.returncode
 
 
 def run_module(tmp_path, module, args, check=False, diff=False, verbosity=0, env=None):

@@ -23,6 +23,8 @@ from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as _warnings
 from ansible.module_utils.common.text.converters import to_bytes
 
+from mailsec_testing.ansible_runner import ModuleOutcome
+
 try:
     # ansible-core 2.19+: the supported way (it also sets the serialization profile the module expects).
     from ansible.module_utils.testing import patch_module_args
@@ -65,25 +67,13 @@ def fail_json(self, msg, **kwargs):  # pylint: disable=unused-argument
     raise AnsibleFailJson(kwargs)
 
 
-class ModuleResult(object):
+class ModuleResult(ModuleOutcome):
     """What one in-process module run returned: ``result`` (the dict given to exit_json/fail_json)
     and ``warnings`` (the texts of ``module.warn``)."""
 
     def __init__(self, result, warnings):
         self.result = result
         self.warnings = warnings
-
-    @property
-    def failed(self):
-        return bool(self.result.get('failed'))
-
-    @property
-    def changed(self):
-        return bool(self.result.get('changed'))
-
-    @property
-    def msg(self):
-        return self.result.get('msg', '')
 
     def __repr__(self):
         return 'ModuleResult(%r, warnings=%r)' % (self.result, self.warnings)
