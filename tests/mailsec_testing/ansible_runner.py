@@ -91,7 +91,8 @@ def run_steps(tmp_path, steps, verbosity=0, env=None):
 class ModuleOutcome(object):
     """What every module run gives a test, in-process or through ansible-playbook: its result dict."""
 
-    result = None
+    def __init__(self, result):
+        self.result = result
 
     @property
     def failed(self):
@@ -110,7 +111,7 @@ class ModuleRun(ModuleOutcome):
     """The outcome of one module call: its registered result and the playbook's output."""
 
     def __init__(self, result, proc):
-        self.result = result
+        super(ModuleRun, self).__init__(result)
         self.stdout = proc.stdout
         self.stderr = proc.stderr
         self.returncode = proc.returncode

@@ -72,7 +72,7 @@ class ModuleResult(ModuleOutcome):
     and ``warnings`` (the texts of ``module.warn``)."""
 
     def __init__(self, result, warnings):
-        self.result = result
+        super(ModuleResult, self).__init__(result)
         self.warnings = warnings
 
     def __repr__(self):
