@@ -5,11 +5,11 @@
 #   make venv            system packages (only if missing), .venv with pinned tools, .collections link,
 #                        community.crypto (the role's ACME support) in .collections; apt and pip at once
 #   make unit            pytest tests/unit, in UNIT_WORKERS (2) pytest-xdist workers
-#   make integration     pytest tests/integration: the host_nginx tests serially, then the rest in INTEGRATION_WORKERS (2) workers, each with a lab of its own
-#                        on MAILSEC_LAB_NET + worker index (tests/lab/pytest_lab.py); the tests marked
-#                        host_nginx (this machine's /etc/nginx) all in one worker, one after another
-#                        (part of `make test` once it holds test_*.py files)
-#   make molecule        the role scenarios in extensions/molecule/ against this machine
+#   make integration     pytest tests/integration in INTEGRATION_WORKERS (2) workers, each with a lab of its own
+#                        on MAILSEC_LAB_NET + worker index and a private copy of this machine's nginx
+#                        (tests/lab/pytest_lab.py) (part of `make test` once it holds test_*.py files)
+#   make molecule        the role scenarios in extensions/molecule/ against this machine, with a private copy
+#                        of its nginx (tests/lab/private_nginx.py), on lab net MOLECULE_LAB_NET
 #   make sanity          ansible-test sanity on a copy of the tracked tree
 #   make lint            ansible-lint (production profile, see .ansible-lint)
 #   make changelog-lint  antsibull-changelog lint
@@ -17,11 +17,9 @@
 #                        path, ansible-doc of every plugin and role, --syntax-check of every playbook by FQCN,
 #                        install from git, ansible-lint in a plain clone (tests/release/release_check.py)
 #   make docs            the HTML documentation (antsibull-docs + Sphinx, no warning allowed) in .docs/html
-#   make test            all of the above, in two lanes side by side (TEST_LANES): the lab and this machine's
-#                        nginx (integration, then molecule) beside the steps that need neither; each step's
-#                        output in .test-logs/STEP.log, a table of the steps' times at the end, and the tail of
-#                        each failed step's log; fails if any step fails. HOST_NGINX_LOCK=FILE: the lab lane's
-#                        steps run under `flock FILE` (other work trees on this machine use the host nginx too)
+#   make test            all of the above, in lanes side by side (TEST_LANES); each step's output in
+#                        .test-logs/STEP.log, a table of the steps' times at the end, and the tail of each
+#                        failed step's log; fails if any step fails. No step changes this machine's nginx.
 #   make check           the edit loop: unit + sanity + lint side by side (about 3 min warm)
 #   make demo / demo-stop  the local lab end to end (see tests/playbooks/lab.yml, tests/lab/);
 #                        `make demo LAB_ACME=1` gets the certificates from the lab's Pebble ACME server
@@ -99,14 +97,14 @@ TEST_STEPS := $(strip unit $(if $(INTEGRATION_TESTS),integration) molecule sanit
 UNIT_WORKERS ?= 2
 INTEGRATION_WORKERS ?= 2
 # The lanes of `make test`, side by side; the steps of one lane (comma-separated) run one after another.
-# Lane 1 is everything that uses the lab and this machine's nginx: integration (its host_nginx tests in one
-# worker) and then molecule, so the two never use /etc/nginx at the same time and molecule's lab
-# (MAILSEC_LAB_NET) is up only after the integration workers' labs are down. Lane 2 needs neither.
-# Measured on this 2-core machine: see the README's "How it is tested".
-TEST_LANES ?= integration,molecule unit,sanity,lint,changelog-lint,release-check,docs
+# No step uses this machine's nginx (integration workers and molecule each have a private copy of it) and
+# each lab has a net of its own (integration: MAILSEC_LAB_NET + worker index; molecule: MOLECULE_LAB_NET), so
+# the lanes only share the CPUs. Measured on this 2-core machine: see the README's "How it is tested".
+TEST_LANES ?= integration molecule,unit,sanity,lint,changelog-lint,release-check,docs
 TEST_LOGS := $(CURDIR)/.test-logs
-HOST_NGINX_LOCK ?=
-HOST_NGINX_STEPS := integration molecule
+MOLECULE_LAB_NET ?= $(shell echo $$(( $${MAILSEC_LAB_NET:-0} + $(INTEGRATION_WORKERS) )))
+# Not the demo's /tmp/mailsec-lab: a demo left running must not meet the scenarios' lab.
+MOLECULE_LAB_DIR ?= /tmp/mailsec-lab-molecule
 
 # Every step runs even after one fails (so one run shows all problems); the target fails if any did.
 # Each step's output goes to its log; the console gets each step's start and end, pytest's closing
@@ -118,24 +116,13 @@ test:
 	mkdir -p "$(TEST_LOGS)"
 	steps=" $(TEST_STEPS) "
 	lane() {
-	  local step begin rc locked
+	  local step begin rc
 	  for step in $${1//,/ }; do
 	    [[ "$$steps" == *" $$step "* ]] || continue
-	    locked=
-	    if [ -n "$(HOST_NGINX_LOCK)" ] && [[ " $(HOST_NGINX_STEPS) " == *" $$step "* ]]; then
-	      # Held on fd 9 of this lane only (closed for the step: a daemon it leaves must not keep the lock);
-	      # the wait is not part of the step's time.
-	      exec 9>"$(HOST_NGINX_LOCK)"
-	      begin=$$(date +%s)
-	      flock 9
-	      echo "==> $$step: waited $$(( $$(date +%s) - begin )) s for $(HOST_NGINX_LOCK)"
-	      locked=1
-	    fi
 	    echo "==> $$step: started $$(date -u +%T), log $(TEST_LOGS)/$$step.log"
 	    begin=$$(date +%s)
 	    rc=0
-	    $(MAKE) "$$step" > "$(TEST_LOGS)/$$step.log" 2>&1 9>&- || rc=$$?
-	    if [ -n "$$locked" ]; then exec 9>&-; fi
+	    $(MAKE) "$$step" > "$(TEST_LOGS)/$$step.log" 2>&1 || rc=$$?
 	    echo "$$step $$rc $$(( $$(date +%s) - begin ))" >> "$(TEST_LOGS)/steps"
 	    echo "==> $$step: $$([ "$$rc" = 0 ] && echo passed || echo "FAILED (exit $$rc)") in $$(( $$(date +%s) - begin )) s"
 	  done
@@ -280,20 +267,13 @@ unit: venv
 	@echo "==> unit: pytest tests/unit -n $(UNIT_WORKERS)"
 	"$(PY)" -m pytest tests/unit -n $(UNIT_WORKERS)
 
-# --dist loadgroup: a work unit is an xdist_group (tests/integration/conftest.py: the host_nginx tests
-# together, every other file on its own); --no-loadscope-reorder: units in collection order, where the
-# conftest puts the host_nginx group first (xdist would otherwise start the files with the most tests).
+# --dist loadgroup: a work unit is an xdist_group (tests/integration/conftest.py: every file on its own, so
+# that its module fixtures run once). Every worker has a lab of its own and a private copy of this machine's
+# nginx (tests/lab/pytest_lab.py), so the role tests run in all workers at once.
 # --durations: the slowest tests, to see where the time goes.
-# Two runs: the tests that use this machine's nginx (marker host_nginx, one /etc/nginx and one
-# /run/nginx.pid per machine) one after another in one process, then every other file under xdist,
-# one lab per worker. (The host_nginx group inside the xdist run was seen spread over both workers,
-# two deployments then fighting over the host's nginx; a separate run cannot be spread.)
 integration: venv
-	@echo "==> integration: pytest -m host_nginx (serially), then the rest with -n $(INTEGRATION_WORKERS) --dist loadgroup"
-	status=0
-	"$(PY)" -m pytest tests/integration -m host_nginx --durations=10 || status=$$?
-	"$(PY)" -m pytest tests/integration -m "not host_nginx" -n $(INTEGRATION_WORKERS) --dist loadgroup --durations=15 || status=$$?
-	exit $$status
+	@echo "==> integration: pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadgroup"
+	"$(PY)" -m pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadgroup --durations=25
 
 # ansible-test refuses a collection reached through a symlink, so sanity runs on a copy of the
 # tracked and untracked-but-not-ignored files in .sanity/ansible_collections/mailsec/mta_sts
@@ -375,10 +355,12 @@ release-check: venv $(IMPORTER_STAMP)
 # domains with certificates issued and renewed by the lab's Pebble ACME server; fleet_hosts: two
 # web hosts (mount namespaces reached over SSH, one on Python 3.9) serving the same domains, forks 2.
 MOLECULE_SCENARIOS := default fleet acme fleet_hosts
+# Each scenario with a private copy of this machine's nginx (tests/lab/private_nginx.py), on its own lab net.
 molecule: venv
-	@for scenario in $(MOLECULE_SCENARIOS); do
-	  echo "==> molecule: extensions/molecule/$$scenario"
-	  molecule test --scenario-name "$$scenario"
+	@export MAILSEC_LAB_NET=$(MOLECULE_LAB_NET) MAILSEC_LAB_DIR=$(MOLECULE_LAB_DIR)
+	for scenario in $(MOLECULE_SCENARIOS); do
+	  echo "==> molecule: extensions/molecule/$$scenario (MAILSEC_LAB_NET=$$MAILSEC_LAB_NET)"
+	  "$(PY)" tests/lab/private_nginx.py -- molecule test --scenario-name "$$scenario"
 	done
 
 # Debian 13 beside Debian 12 (this machine), by hand this round (not yet a step of `make test`):

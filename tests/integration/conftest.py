@@ -12,17 +12,13 @@ from mailsec_testing.ansible_runner import run_playbook
 
 
 def pytest_collection_modifyitems(items):
-    """Work units for pytest-xdist's ``--dist loadgroup`` (``make integration``): the tests marked host_nginx
-    (this machine's /etc/nginx and /run/nginx.pid, of which there is one) all in one group, so that one
-    worker runs them one after another; every other file a group of its own, so that its module fixtures
-    (a deployment, a Postfix, hostile servers) are set up once, on one worker. The host_nginx tests first: they
-    are the longest chain (one worker) and molecule waits for them (``--no-loadscope-reorder`` keeps this order).
-    Without xdist only the order changes."""
-    items.sort(key=lambda item: item.get_closest_marker('host_nginx') is None)
+    """Work units for pytest-xdist's ``--dist loadgroup`` (``make integration``): every file a group of its own,
+    so that its module fixtures (a deployment, a Postfix, hostile servers) are set up once, on one worker.
+    Every worker has a lab of its own and a private copy of this machine's nginx (tests/lab/pytest_lab.py), so
+    no two groups share anything. Without xdist nothing changes."""
     for item in items:
         if item.get_closest_marker('xdist_group') is None:
-            group = 'host_nginx' if item.get_closest_marker('host_nginx') else item.nodeid.split('::')[0]
-            item.add_marker(pytest.mark.xdist_group(group))
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split('::')[0]))
 
 
 @pytest.fixture(scope='module')

@@ -18,8 +18,7 @@ import pytest
 import mailsec_lab as labtools
 from mailsec_testing.ansible_runner import run_playbook
 
-# This machine's /etc/nginx and /run/nginx.pid: never at the same time as another host_nginx test (conftest.py).
-pytestmark = [pytest.mark.lab, pytest.mark.host_nginx]
+pytestmark = pytest.mark.lab
 
 VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts-lab.conf'
 FORCE_RENEWAL = {'lab_acme': True, 'mta_sts_acme_remaining_days': 100, 'mta_sts_verify_retries': 0}

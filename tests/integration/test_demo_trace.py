@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """`make demo` then `make demo-stop` leave the host as they found it (tests/playbooks/lab.yml, lab_stop.yml).
 
-Run against this machine's nginx (hold /tmp/mailsec-host-nginx.lock): every file under /etc/nginx
+Run against "the host's" nginx, the private copy of this machine's that every test process has
+(mailsec_lab.private_host): every file under /etc/nginx
 (content and links) and /var/www is listed before and after, and nginx runs afterwards exactly when
 it ran before - stopped by PID if the demo started it, still running (reloaded without the lab's
 sites) if it was already running.
@@ -17,9 +18,6 @@ import pytest
 
 import mailsec_lab as labtools
 from mailsec_testing.ansible_runner import run_playbook
-
-# This machine's /etc/nginx and /run/nginx.pid: never at the same time as another host_nginx test (conftest.py).
-pytestmark = pytest.mark.host_nginx
 
 PID_FILE = '/run/nginx.pid'
 
@@ -68,8 +66,8 @@ def demo_and_stop(lab):
 
 def test_demo_stop_stops_the_nginx_the_demo_started(lab):
     if nginx_pid():
-        pytest.fail('the host nginx runs already (pid %s): run this test under flock /tmp/mailsec-host-nginx.lock '
-                    'with nothing else using it' % nginx_pid(), pytrace=False)
+        pytest.fail('the host nginx runs already (pid %s): a test before this one left it running' % nginx_pid(),
+                    pytrace=False)
     before = snapshot()
     demo_and_stop(lab)
     assert nginx_pid() is None

@@ -22,8 +22,7 @@ from role_lab import entry, fetch_policy
 from mailsec_testing import report_samples
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import policy as _policy
 
-# This machine's /etc/nginx and /run/nginx.pid: never at the same time as another host_nginx test (conftest.py).
-pytestmark = [pytest.mark.lab, pytest.mark.host_nginx]
+pytestmark = pytest.mark.lab
 
 ALPHA, BETA = 'alpha.mailsec.test', 'beta.mailsec.test'
 BAD_MX = 'mx-bad.mailsec.test'

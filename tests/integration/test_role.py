@@ -4,7 +4,8 @@
 """The role against the lab and this host's nginx: the ways a deployment breaks are caught.
 
 These tests add the lab's own vhost file to /etc/nginx/conf.d (policies under the lab dir) and run
-the system nginx (the role's ``signal`` mode); the module fixture ``deployed`` (conftest.py, with
+the host's nginx (the role's ``signal`` mode) - in a test process, its private copy of this machine's
+nginx (mailsec_lab.private_host); the module fixture ``deployed`` (conftest.py, with
 tests/playbooks/lab_stop.yml) removes the lab's files and stops that nginx by PID if the lab started it.
 """
 
@@ -16,9 +17,6 @@ import pytest
 import mailsec_lab as labtools
 from mailsec_testing.ansible_runner import recap_changed, run_playbook
 from role_lab import entry, fetch_policy
-
-# This machine's /etc/nginx and /run/nginx.pid: never at the same time as another host_nginx test (conftest.py).
-pytestmark = pytest.mark.host_nginx
 
 VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts-lab.conf'
 

@@ -5,8 +5,8 @@
 
 The user's task file is played here by one that publishes through community.general.nsupdate to
 the lab's BIND (the providers' APIs are not reachable), and logs what the role handed to it.
-Like test_role.py, these tests change /etc/nginx/conf.d and run the system
-nginx: run them under ``flock /tmp/mailsec-host-nginx.lock``.
+Like test_role.py, these tests change /etc/nginx/conf.d and run "the host's" nginx: the private copy of
+this machine's nginx that every test process has (mailsec_lab.private_host).
 """
 
 import json
@@ -19,9 +19,6 @@ import pytest
 import mailsec_lab as labtools
 from mailsec_testing.ansible_runner import REPO, ansible_env, recap_changed, run_playbook
 from role_lab import entry
-
-# This machine's /etc/nginx and /run/nginx.pid: never at the same time as another host_nginx test (conftest.py).
-pytestmark = pytest.mark.host_nginx
 
 VHOST_FILE = '/etc/nginx/conf.d/mailsec-mta-sts-lab.conf'
 

@@ -19,9 +19,6 @@ import pytest
 import mailsec_lab as labtools
 from mailsec_testing.ansible_runner import recap_changed, run_playbook
 
-# This machine's /etc/nginx and /run/nginx.pid: never at the same time as another host_nginx test (conftest.py).
-pytestmark = pytest.mark.host_nginx
-
 DOMAINS = ['apache-a.mailsec.test', 'apache-b.mailsec.test']
 
 

@@ -6,7 +6,8 @@ In an integration ``conftest.py``::
 
 (tests/lab is on pytest.ini's pythonpath.)
 
-``lab`` (session): a fresh lab in a new /tmp/mailsec-lab-pytest-* dir (removed at the end), the lab.json data as a dict; stopped at the
+``lab`` (session): a private copy of this machine's nginx for this process (mailsec_lab.private_host:
+/etc/nginx, /run/nginx.pid and nginx's logs in a mount namespace of its own), then a fresh lab in a new /tmp/mailsec-lab-pytest-* dir (removed at the end), the lab.json data as a dict; stopped at the
 end of the session. It never skips: if the lab cannot start, the tests using it error with the
 reason. With ``MAILSEC_LAB_REUSE=1`` it uses (starting it if needed) the lab in
 ``$MAILSEC_LAB_DIR`` or ``/tmp/mailsec-lab`` and leaves it running.
@@ -54,10 +55,26 @@ def _xdist_worker_lab_env() -> None:
 
 _xdist_worker_lab_env()
 import mailsec_lab as _lab  # noqa: E402  pylint: disable=wrong-import-position
+from mailsec_lab import private_host as _private_host  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def _private_host_nginx() -> None:
+    """This process (and all it starts) gets a private copy of this machine's nginx: /etc/nginx,
+    /run/nginx.pid, its logs (mailsec_lab.private_host), removed at exit. The tests that run the role
+    against "the host's nginx" then run in several workers at once, and this machine's own nginx is never
+    touched. Called by the ``lab`` fixture, so only in a process that runs tests: never in xdist's
+    controller, whose namespace the workers it starts would otherwise share."""
+    if not os.path.isdir("/etc/nginx"):
+        return  # without nginx the role tests fail with their own message
+    try:
+        _private_host.enter(_lab.MTA_STS_ADDRESS)
+    except _lab.LabError as exc:
+        pytest.fail(f"no private copy of this machine's nginx for the tests: {exc}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def lab():
+    _private_host_nginx()
     if os.environ.get("MAILSEC_LAB_REUSE"):
         instance = _lab.Lab(_lab.default_state_dir())
         owned = False
