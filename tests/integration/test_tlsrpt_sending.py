@@ -54,7 +54,10 @@ EXPECTED = {
     'enforce-good.' + SUB: (True, 'sts', 1, 0, []),
     'enforce-bad.' + SUB: (False, 'sts', 0, 1, ['certificate-host-mismatch']),
     'enforce-plain.' + SUB: (False, 'sts', 0, 1, ['starttls-not-supported']),
-    'testing-bad.' + SUB: (True, 'sts', 0, 1, ['certificate-host-mismatch']),
+    # Measured: postfix-mta-sts-resolver 1.5.0 (strict_testing off) hands Postfix no policy for a testing-mode
+    # domain, so Postfix neither checks the certificate nor names the policy: the report says no-policy-found
+    # with a success, where RFC 8460 would have sts (mode testing) with the certificate-host-mismatch.
+    'testing-bad.' + SUB: (True, 'no-policy-found', 1, 0, []),
     'no-policy.' + SUB: (True, 'no-policy-found', 1, 0, []),
 }
 CONTACT = 'tlsrpt-contact@' + SUB
