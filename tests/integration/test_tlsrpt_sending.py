@@ -110,10 +110,12 @@ DNS_TASKS = '''---
     argv: [nsupdate, -k, "%(key_file)s"]
     stdin: |
       server %(server)s %(port)s
-      update delete {{ postfix_outbound_tlsrpt_dkim_record.name }}. TXT
-      update add {{ postfix_outbound_tlsrpt_dkim_record.name }}. {{ postfix_outbound_tlsrpt_dkim_record.ttl }} TXT "{{ postfix_outbound_tlsrpt_dkim_record.strings | join('" "') }}"
+      update delete {{ record.name }}. TXT
+      update add {{ record.name }}. {{ record.ttl }} TXT "{{ record.strings | join('" "') }}"
       send
   changed_when: true
+  vars:
+    record: "{{ postfix_outbound_tlsrpt_dkim_record }}"
 '''
 
 
@@ -188,8 +190,9 @@ def setup(lab, tmp_path_factory):
             labtools.wait_port(address, 25, proc=proc, what='recording SMTP listener')
 
         # The Debian 13 host: lab DNS first, lab CA trusted, a sending-only Postfix as its admin set it up.
+        # Stopped at the end only if started here (another test's host is left as it was found).
+        started_host = trixie.running() is None
         host = trixie.up(log=lambda _msg: None)
-        started_host = True
         share = os.path.join(host['dir'], 'share')
         shutil.copy(lab['ca_path'], os.path.join(share, 'lab-ca.pem'))
         with open(os.path.join(share, 'main.cf'), 'w') as handle:

@@ -32,9 +32,9 @@ def settings_problems(settings):
             problems.append('postfix_outbound_%s: %s' % (key, path_error(value)))
     if host_error(settings.get('listen_address')) is not None:
         problems.append('postfix_outbound_listen_address: %s' % host_error(settings.get('listen_address')))
-    if postfix_socket_name_error(settings.get('tlsrpt_socket')) is not None:
-        problems.append('postfix_outbound_tlsrpt_socket: %r %s' % (settings['tlsrpt_socket'],
-                                                                  postfix_socket_name_error(settings['tlsrpt_socket'])))
+    socket_problem = postfix_socket_name_error(settings.get('tlsrpt_socket'))
+    if socket_problem is not None:
+        problems.append('postfix_outbound_tlsrpt_socket: %r %s' % (settings['tlsrpt_socket'], socket_problem))
     for key in ('cache_redis_url', 'zone', 'service_name', 'pip_version', 'tlsrpt_version', 'tlsrpt_dkimpy_version'):
         value = settings.get(key)
         if scalar_error(value) is not None:
