@@ -275,3 +275,22 @@ def test_a_changed_setting_restarts_the_resolver_by_its_pid(setup):
         assert '  timeout: 5\n' in handle.read()
     # main.cf did not change, so Postfix was not reloaded.
     assert 'Reload Postfix]' not in output
+
+
+def test_tlsrpt_on_postfix_37_is_refused_before_anything_changes(setup, tmp_path):
+    # Debian 12's Postfix 3.7 has no TLSRPT: one sentence naming the version and what is needed, and
+    # nothing changed (main.cf, the resolver, no virtualenv). tests/integration/test_tlsrpt_sending.py
+    # runs the same role with Postfix 3.10 on the Debian 13 host.
+    before = main_cf(setup)
+    pid = _resolver_pid(setup)
+    venv = str(tmp_path / 'tlsrpt-venv')
+    code, output = run_role(setup, {'postfix_outbound_tlsrpt': True, 'postfix_outbound_tlsrpt_organization': 'Lab',
+                                    'postfix_outbound_tlsrpt_contact': 'tlsrpt@' + pl.SUB,
+                                    'postfix_outbound_tlsrpt_virtualenv': venv})
+    assert code != 0
+    version = setup['postfix'].run('postconf', '-dh', 'mail_version').stdout.strip()
+    assert ('postfix_outbound_tlsrpt is true, but Postfix %s in %s cannot send TLS reports: that needs Postfix 3.10 or '
+            'later built with libtlsrpt' % (version, setup['postfix'].config_dir)) in ' '.join(output.split()), output[-2000:]
+    assert 'this one is older' in output and 'nothing was changed' in output
+    assert main_cf(setup) == before and _resolver_pid(setup) == pid
+    assert not os.path.exists(venv)

@@ -81,28 +81,29 @@ def ns_wrapper(path, lab_info, workdir, command=None):
     return path
 
 
-def setup_domains(lab_info, workdir, lab_nginx):
-    """DNS records, certificates, policies and the policy nginx for the test domains."""
+def setup_domains(lab_info, workdir, lab_nginx, domains=None, mx_hosts=(MX_GOOD, MX_BAD), policy_address=POLICY_ADDRESS):
+    """DNS records, certificates, policies and the policy nginx for the test domains (``DOMAINS``, or
+    ``domains`` in its shape, with their ``mx_hosts`` and policy web server address)."""
     certs = os.path.join(workdir, 'certs')
     root = os.path.join(workdir, 'www')
     servers = []
     # MX targets first: named refuses an MX whose target has no address record.
-    for name, address in (MX_GOOD, MX_BAD):
+    for name, address in mx_hosts:
         labtools.dns_update(lab_info, name, 'A', [address])
-    for domain, (mx, mode) in DOMAINS.items():
+    for domain, (mx, mode) in (DOMAINS if domains is None else domains).items():
         labtools.dns_update(lab_info, domain, 'MX', ['10 %s.' % mx[0]])
         if mode is None:
             labtools.dns_delete(lab_info, '_mta-sts.' + domain)
             continue
         host = 'mta-sts.' + domain
-        labtools.dns_update(lab_info, host, 'A', [POLICY_ADDRESS])
+        labtools.dns_update(lab_info, host, 'A', [policy_address])
         labtools.dns_update(lab_info, '_mta-sts.' + domain, 'TXT', ['v=STSv1; id=%s;' % mode])
         site = os.path.join(root, domain, '.well-known')
         os.makedirs(site, exist_ok=True)
         with open(os.path.join(site, 'mta-sts.txt'), 'w') as handle:
             handle.write('version: STSv1\r\nmode: %s\r\nmx: %s\r\nmax_age: 86400\r\n' % (mode, mx[0]))
         cert, key = labtools.issue_cert([host], ca=lab_info, out_dir=certs)
-        servers.append(labtools.render_tls_server(POLICY_ADDRESS, host, cert, key, os.path.join(root, domain)))
+        servers.append(labtools.render_tls_server(policy_address, host, cert, key, os.path.join(root, domain)))
     for path in (workdir, root):
         os.chmod(path, 0o755)
     lab_nginx(''.join(servers))

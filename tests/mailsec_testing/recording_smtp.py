@@ -4,26 +4,31 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """STARTTLS SMTP listeners that record every message they accept (one JSON line each).
 
-    python -m mailsec_testing.recording_smtp --record FILE --listen IP:PORT[:CERTFILE:KEYFILE[:HOSTNAME]] [--listen ...]
+    python -m mailsec_testing.recording_smtp --record FILE [--maildir DIR] --listen IP:PORT[:CERTFILE:KEYFILE[:HOSTNAME]] [--listen ...]
 
 Like tests/lab/smtp_listener.py (which only discards), but each accepted message is appended to
 FILE as ``{"local_address", "hostname", "tls", "tls_version", "mail_from", "rcpt_tos", "subject"}``,
-so a test sees which MX host got which message and whether it came over TLS.
+so a test sees which MX host got which message and whether it came over TLS. With ``--maildir DIR``
+each message is also stored whole, as received, in the Maildir DIR (``DIR/new/``), for tests that read
+what was sent (TLS reports, DKIM signatures).
 """
 
 import argparse
 import asyncio
 import email
 import json
+import os
 import signal
 import sys
+import uuid
 
 from smtp_listener import LabSMTP, parse_listen, tls_context
 
 
 class RecordingHandler(object):
-    def __init__(self, record, address, hostname):
+    def __init__(self, record, address, hostname, maildir=None):
         self.record = record
+        self.maildir = maildir
         self.address = address
         self.hostname = hostname
 
@@ -35,6 +40,14 @@ class RecordingHandler(object):
                  'tls_version': ssl_object.version() if ssl_object is not None else None,
                  'mail_from': envelope.mail_from, 'rcpt_tos': list(envelope.rcpt_tos),
                  'subject': message.get('Subject')}
+        if self.maildir:
+            # Written in tmp/, then renamed into new/: a reader never sees half a message (Maildir's rule).
+            name = uuid.uuid4().hex
+            tmp = os.path.join(self.maildir, 'tmp', name)
+            with open(tmp, 'wb') as handle:
+                handle.write(envelope.original_content or envelope.content)
+            os.rename(tmp, os.path.join(self.maildir, 'new', name))
+            entry['file'] = os.path.join(self.maildir, 'new', name)
         with open(self.record, 'a') as handle:
             handle.write(json.dumps(entry) + '\n')
         return '250 2.0.0 Ok: recorded by the mailsec tests'
@@ -46,7 +59,7 @@ async def serve(args):
     for item in args.listen:
         context = tls_context(item['cert'], item['key']) if item['cert'] else None
         hostname = item['hostname'] or item['address']
-        handler = RecordingHandler(args.record, item['address'], hostname)
+        handler = RecordingHandler(args.record, item['address'], hostname, args.maildir)
 
         def factory(context=context, hostname=hostname, handler=handler):
             return LabSMTP(handler, tls_context=context, require_starttls=False, hostname=hostname,
@@ -67,7 +80,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--listen', action='append', type=parse_listen, required=True)
     parser.add_argument('--record', required=True)
+    parser.add_argument('--maildir')
     args = parser.parse_args(argv)
+    if args.maildir:
+        for sub in ('tmp', 'new', 'cur'):
+            os.makedirs(os.path.join(args.maildir, sub), exist_ok=True)
     asyncio.run(serve(args))
     return 0
 

@@ -99,6 +99,24 @@ def path_error(value):
     return None
 
 
+def postfix_socket_name_error(value):
+    """Why ``value`` cannot be a Postfix socket name such as smtp_tlsrpt_socket_name, or None.
+
+    Postfix reads it relative to its queue directory unless it is absolute (a relative name works for a
+    chrooted smtp(8) too); either way the ``path_error`` rule, and no ``..`` (out of the queue directory).
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or value == '':
+        return 'must be a path, got %r' % (value,)
+    error = path_error('/' + value.lstrip('/'))
+    if error is not None:
+        return error
+    if '..' in value.split('/'):
+        return 'contains "..": name the socket below the queue directory, or give an absolute path'
+    return None
+
+
 def listen_error(value):
     """Why ``value`` cannot be an nginx ``listen`` value (without ``ssl``), or None."""
     if not isinstance(value, str) or value == '':

@@ -202,3 +202,31 @@ def lookup_keys(domain):
     for index in range(1, len(labels)):
         keys.append('.' + '.'.join(labels[index:]))
     return keys
+
+
+def main_cf_value(text, name):
+    """The value main.cf's ``text`` gives parameter ``name`` (the last setting wins, as in Postfix), or None. Pure.
+
+    main.cf syntax (postconf(5)): ``name = value`` at the start of a line, continued on lines that start
+    with whitespace; empty and ``#`` lines are skipped. Read from the file rather than from ``postconf -n``, which
+    leaves out parameters this Postfix does not know (Postfix 3.7 and smtp_tlsrpt_*), so that the result
+    is the same whatever the version.
+    """
+    value = None
+    current = None
+    for line in text.splitlines():
+        if line.strip() == '' or line.lstrip().startswith('#'):
+            continue  # skipped, without ending the logical line (postconf(5))
+        if line[0] in ' \t':
+            if current is not None:
+                current.append(line.strip())
+            continue
+        key, sep, rest = line.partition('=')
+        if sep and key.strip() == name:
+            current = [rest.strip()]
+            value = current
+        else:
+            current = None
+    if value is None:
+        return None
+    return ' '.join(part for part in value if part) or None

@@ -14,10 +14,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.grammar import (
-    host_error, path_error, scalar_error, socketmap_error)
+    host_error, path_error, postfix_socket_name_error, scalar_error, socketmap_error)
 
 # postfix_outbound_<key>: how each is checked.
-PATHS = ('config_path', 'cache_sqlite_path', 'pid_file', 'log_file', 'virtualenv', 'postfix_config_directory')
+PATHS = ('config_path', 'cache_sqlite_path', 'pid_file', 'log_file', 'virtualenv', 'postfix_config_directory',
+         'tlsrpt_virtualenv', 'tlsrpt_config_directory', 'tlsrpt_state_directory', 'tlsrpt_log_directory',
+         'tlsrpt_pid_directory')
 
 
 def settings_problems(settings):
@@ -30,7 +32,10 @@ def settings_problems(settings):
             problems.append('postfix_outbound_%s: %s' % (key, path_error(value)))
     if host_error(settings.get('listen_address')) is not None:
         problems.append('postfix_outbound_listen_address: %s' % host_error(settings.get('listen_address')))
-    for key in ('cache_redis_url', 'zone', 'service_name', 'pip_version'):
+    socket_problem = postfix_socket_name_error(settings.get('tlsrpt_socket'))
+    if socket_problem is not None:
+        problems.append('postfix_outbound_tlsrpt_socket: %r %s' % (settings['tlsrpt_socket'], socket_problem))
+    for key in ('cache_redis_url', 'zone', 'service_name', 'pip_version', 'tlsrpt_version', 'tlsrpt_dkimpy_version'):
         value = settings.get(key)
         if scalar_error(value) is not None:
             problems.append('postfix_outbound_%s: %s' % (key, scalar_error(value)))

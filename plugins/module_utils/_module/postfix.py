@@ -19,6 +19,10 @@ __metaclass__ = type
 import os
 import sys
 
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import read_file, write_file
+
 
 class PostfixError(Exception):
     """A Postfix command failed; the message says which and with Postfix's own words."""
@@ -90,6 +94,33 @@ def postfix_check(module, config_directory):
     fatal = [line for line in lines if 'fatal:' in line or 'error:' in line]
     words = '; '.join(fatal or lines) or 'exit status %d' % rc
     return rc == 0, words
+
+
+def change_main_cf(module, config_directory, main_cf, changes, check=True):
+    """Set (``value``) or remove (``None``) each ``(name, value)`` of ``changes`` in main.cf, then ``postfix check``.
+
+    When a command or the check fails, main.cf is put back byte for byte. Returns ``(ok, words,
+    restore_error)``: ``words`` are Postfix's own when not ok; ``restore_error`` says why putting main.cf
+    back failed too (None when it was put back, or nothing had to be). Every postfix_* writer goes
+    through here, so that each changes main.cf with the same care.
+    """
+    original = read_file(main_cf)
+    try:
+        for name, value in changes:
+            if value is None:
+                postconf_remove(module, config_directory, name)
+            else:
+                postconf_set(module, config_directory, name, value)
+        ok, words = (postfix_check(module, config_directory) if check else (True, ''))
+    except PostfixError as exc:
+        ok, words = False, str(exc)
+    if ok:
+        return True, '', None
+    try:
+        write_file(module, main_cf, original)
+    except (IOError, OSError) as exc:
+        return False, words, to_native(exc)
+    return False, words, None
 
 
 def postmap_query(module, config_directory, key, table):

@@ -18,15 +18,11 @@ check``, and puts the old main.cf back when the check fails. The backend contrac
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible.module_utils.common.text.converters import to_native
-
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import postfix as _postfix
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import grammar
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import postfix_tables
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import (
-    NotRegularFileError, check_regular, read_file, write_file,
-)
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import NotRegularFileError, check_regular
 
 PARAMETER = 'smtp_tls_policy_maps'
 
@@ -83,25 +79,14 @@ def run_module(module):
     if not changed or module.check_mode:
         module.exit_json(**result)
 
-    original = read_file(main_cf)
-    try:
-        if wanted:
-            _postfix.postconf_set(module, config_directory, PARAMETER, after)
-        else:
-            _postfix.postconf_remove(module, config_directory, PARAMETER)
-        ok, words = (True, '')
-        if params['check']:
-            ok, words = _postfix.postfix_check(module, config_directory)
-    except _postfix.PostfixError as exc:
-        ok, words = False, str(exc)
-    if not ok:
-        try:
-            write_file(module, main_cf, original)
-        except (IOError, OSError) as exc:
-            reason = (PARAMETER, after, words, main_cf, to_native(exc))
-            module.fail_json(msg='postfix check failed after setting %s = %s (%s), and restoring %s failed too: %s; '
-                             'restore it by hand before Postfix reloads' % reason, **result)
-        result.update(changed=False, maps=entries, value=before)
-        module.fail_json(msg='postfix check failed after setting %s = %s, so %s was restored as it was and Postfix '
-                         'was not reloaded: %s' % (PARAMETER, after, main_cf, words), **result)
-    module.exit_json(**result)
+    ok, words, restore_error = _postfix.change_main_cf(module, config_directory, main_cf,
+                                                       [(PARAMETER, after if wanted else None)], params['check'])
+    if ok:
+        module.exit_json(**result)
+    if restore_error is not None:
+        reason = (PARAMETER, after, words, main_cf, restore_error)
+        module.fail_json(msg='postfix check failed after setting %s = %s (%s), and restoring %s failed too: %s; '
+                         'restore it by hand before Postfix reloads' % reason, **result)
+    result.update(changed=False, maps=entries, value=before)
+    module.fail_json(msg='postfix check failed after setting %s = %s, so %s was restored as it was and Postfix '
+                     'was not reloaded: %s' % (PARAMETER, after, main_cf, words), **result)

@@ -282,3 +282,16 @@ def test_a_slow_reply_is_bounded_by_the_deadline(server):
     with pytest.raises(pp.SocketmapError, match='no answer within 0.5 s'):
         socketmap_query(srv.spec, 'example.com', 0.5)
     assert time.monotonic() - started < 1.2
+
+
+@pytest.mark.parametrize('text, value', [
+    ('smtp_tlsrpt_enable = yes\n', 'yes'),
+    ('smtp_tlsrpt_enable=yes\nsmtp_tlsrpt_enable = no\n', 'no'),  # the last setting wins
+    ('# smtp_tlsrpt_enable = yes\n', None),
+    ('smtp_tlsrpt_enable =\n', None),
+    ('smtp_tlsrpt_enable_x = yes\nx = smtp_tlsrpt_enable = yes\n', None),
+    ('smtp_tlsrpt_socket_name = run/tlsrpt/\n  tlsrpt.sock\n# c\n  other\n', 'run/tlsrpt/ tlsrpt.sock other'),
+])
+def test_main_cf_value_reads_as_postfix_does(text, value):
+    name = 'smtp_tlsrpt_socket_name' if 'socket' in text else 'smtp_tlsrpt_enable'
+    assert pp.main_cf_value(text, name) == value
