@@ -267,13 +267,14 @@ unit: venv
 	@echo "==> unit: pytest tests/unit -n $(UNIT_WORKERS)"
 	"$(PY)" -m pytest tests/unit -n $(UNIT_WORKERS)
 
-# --dist loadgroup: a work unit is an xdist_group (tests/integration/conftest.py: every file on its own, so
-# that its module fixtures run once). Every worker has a lab of its own and a private copy of this machine's
-# nginx (tests/lab/pytest_lab.py), so the role tests run in all workers at once.
+# --dist loadfile: a work unit is a file (its module fixtures run once, its tests in order, on one worker);
+# --no-loadscope-reorder: files in collection order, where tests/integration/conftest.py puts the longest
+# first. Every worker has a lab of its own and a private copy of this machine's nginx
+# (tests/lab/pytest_lab.py), so the role tests run in all workers at once.
 # --durations: the slowest tests, to see where the time goes.
 integration: venv
-	@echo "==> integration: pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadgroup"
-	"$(PY)" -m pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadgroup --durations=25
+	@echo "==> integration: pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadfile"
+	"$(PY)" -m pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 # ansible-test refuses a collection reached through a symlink, so sanity runs on a copy of the
 # tracked and untracked-but-not-ignored files in .sanity/ansible_collections/mailsec/mta_sts

@@ -11,14 +11,24 @@ from pytest_lab import lab, lab_nginx, lab_smtp  # noqa: F401 pylint: disable=un
 from mailsec_testing.ansible_runner import run_playbook
 
 
+# The files that take longest (each several minutes under load; `make integration` prints --durations),
+# longest first: pytest-xdist (--dist loadfile --no-loadscope-reorder) hands files to the workers in
+# collection order, and a long file started last would leave one worker alone at the end.
+LONG_FIRST = ('test_preflight.py', 'test_tlsrpt_sending.py', 'test_nginx_coexistence.py', 'test_role_dns_tasks.py',
+              'test_role.py', 'test_postfix_outbound.py', 'test_acme.py', 'test_metrics.py')
+
+
 def pytest_collection_modifyitems(items):
-    """Work units for pytest-xdist's ``--dist loadgroup`` (``make integration``): every file a group of its own,
-    so that its module fixtures (a deployment, a Postfix, hostile servers) are set up once, on one worker.
-    Every worker has a lab of its own and a private copy of this machine's nginx (tests/lab/pytest_lab.py), so
-    no two groups share anything. Without xdist nothing changes."""
-    for item in items:
-        if item.get_closest_marker('xdist_group') is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split('::')[0]))
+    """The long files first (``LONG_FIRST``), every other file after them in its own order. A file is one work
+    unit of pytest-xdist (``--dist loadfile``), so that its module fixtures (a deployment, a Postfix, hostile
+    servers) are set up once and its tests run in order, on one worker; every worker has a lab of its own and
+    a private copy of this machine's nginx (tests/lab/pytest_lab.py). (Not ``--dist loadgroup``: with pytest
+    9.2 and pytest-xdist 3.8 its groups are ignored - xdist renames ``item._nodeid``, which pytest no longer
+    reads - and the tests of one file were seen spread over both workers.)"""
+    def rank(item):
+        name = item.nodeid.split('::')[0].rsplit('/', 1)[-1]
+        return LONG_FIRST.index(name) if name in LONG_FIRST else len(LONG_FIRST)
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope='module')
