@@ -368,6 +368,17 @@ class Lab:
         self._save(info)
         return info["imap"]
 
+    def dovecot_down(self) -> bool:
+        """Stop the lab's Dovecot (by its recorded PID) and forget it; the rest of the lab keeps running."""
+        info = self.info or {}
+        pid = (info.get("pids") or {}).pop("dovecot", None)
+        start = (info.get("pid_start_times") or {}).pop("dovecot", None)
+        info.pop("imap", None)
+        stopped = bool(pid) and stop_pid(pid, start_time=start)
+        if info:
+            self._save(info)
+        return stopped
+
     def _record_pid(self, info: dict, name: str, pid: int) -> None:
         info["pids"][name] = pid
         info["pid_start_times"][name] = pid_start_time(pid)
