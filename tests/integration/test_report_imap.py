@@ -292,3 +292,49 @@ def test_max_messages_bounds_a_run(mailbox):
     assert result.result['imap']['read'] == 3 and result.result['imap']['left_for_next_run'] == 2
     assert result.result['summary'][ALPHA]['accepted_count'] == 3
     assert any('more than imap.max_messages (3)' in warning for warning in result.warnings)
+
+
+def served_mode(lab, domain):
+    status, dummy, body = labtools.fetch_policy(lab['domains'][0]['mta_sts_address'], 'mta-sts.' + domain,
+                                                lab['ca_path'])
+    return body.split(b'mode: ')[1].split(b'\r\n')[0].decode()
+
+
+@pytest.mark.host_nginx
+def test_mode_auto_from_the_mailbox_signed_reports_enforce_unsigned_stay_testing(deployed, dovecot, tmp_path):
+    """The role (tests/playbooks/lab.yml, this host's nginx) with mode auto and the lab mailbox: 14 days of
+    Google-shaped reports, unsigned -> testing and the run says they were discarded; the same reports
+    signed by Google's lab key -> enforce."""
+    lab = dict(deployed, imap=dovecot['imap'], dkim=dovecot['dkim'])
+    unsigned, signed = Mailbox(lab), Mailbox(lab)
+    for ago in range(1, 15):
+        message = report_mail('google', domain=BETA, ago=ago)
+        unsigned.deliver(message)
+        signed.deliver(signed.sign(message, GOOGLE))
+    from role_lab import entry
+
+    def run(box, mode='auto'):
+        extra = {'mta_sts_domains': [entry(lab, BETA, mode=mode)], 'mta_sts_verify_retries': 0}
+        if box is not None:
+            extra['mta_sts_tlsrpt_imap'] = box.args()['imap']
+        return run_playbook('lab.yml', lab['state_dir'], extra)
+
+    try:
+        code, output = run(None, mode='testing')
+        assert code == 0 and served_mode(lab, BETA) == 'testing', output[-3000:]
+        code, output = run(unsigned)
+        assert code == 0, output[-3000:]
+        assert ('beta.mailsec.test (mode auto): testing; before enforce: 14 days missing (0 of 14 days with sessions '
+                'under the testing policy)') in output
+        assert '14 reports DISCARDED (no-signature: 14), not counted' in output
+        assert served_mode(lab, BETA) == 'testing'
+        assert unsigned.password not in output
+
+        code, output = run(signed)
+        assert code == 0, output[-3000:]
+        assert 'beta.mailsec.test (mode auto): switches to ENFORCE (14 days and 140 sessions' in output
+        assert served_mode(lab, BETA) == 'enforce'
+        assert recap_changed(output) > 0 and signed.count() == 14
+    finally:
+        code, output = run_playbook('lab.yml', lab['state_dir'])
+        assert code == 0, output[-3000:]
