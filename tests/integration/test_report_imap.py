@@ -110,8 +110,8 @@ def test_counts_per_reason_and_only_signed_reports_count(mailbox):
     elapsed = time.monotonic() - started
     assert not result.failed, result.msg
     assert result.result['require_dkim'] is True and result.result['changed'] is False
-    assert result.result['dkim_counts'] == {'accepted': 4, 'no-signature': 1, 'bad-signature': 1, 'body-changed': 1,
-                                     'unrelated-signer': 1, 'not-a-report': 1}
+    assert result.result['dkim_counts'] == {'accepted': 4, 'no-signature': 1, 'bad-signature': 1,
+                                            'body-changed': 1, 'unrelated-signer': 1, 'not-a-report': 1}
     alpha = result.result['summary'][ALPHA]
     # The duplicate Google report counts once: 3 reports, 30 sessions.
     assert (alpha['accepted_count'], alpha['total_successful_session_count']) == (3, 30)

@@ -446,8 +446,8 @@ def _password(imap):
         with open(imap['password_file'], 'rb') as handle:
             text = handle.read(65536).decode('utf-8')
     except (IOError, OSError) as exc:
-        raise SourceError('imap', 'imap.password_file: cannot read %s: %s' % (imap['password_file'],
-                                                                            exc.strerror or exc))
+        raise SourceError('imap', 'imap.password_file: cannot read %s: %s'
+                          % (imap['password_file'], exc.strerror or exc))
     except UnicodeDecodeError:
         raise SourceError('imap', 'imap.password_file: %s is not UTF-8 text' % imap['password_file'])
     # A file written by an editor or `echo` ends in a line break that is no part of the password.
@@ -518,8 +518,8 @@ def read_mailbox(params, parse, warnings):
     except _imap.ImapError as exc:
         moved = ''
         if info['moved']:
-            moved = ' (already moved: %s)' % ', '.join('%d to %s' % (count, folder)
-                                                        for folder, count in sorted(info['moved'].items()))
+            moved = ' (already moved: %s)' % ', '.join(
+                '%d to %s' % (count, folder) for folder, count in sorted(info['moved'].items()))
         raise SourceError('imap', 'imap: %s%s' % (exc.msg, moved))
     return info
 
