@@ -22,6 +22,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.names import domain_error
+
 # The verdicts, in the order a message is judged; every one but ACCEPTED discards the report.
 ACCEPTED = 'accepted'
 NOT_A_REPORT = 'not-a-report'
@@ -38,7 +40,6 @@ SIG_FAIL = 'fail'
 
 _ADDRESS = re.compile(r'[^@<>\s,;"]+@([A-Za-z0-9.-]+)')
 _URL_HOST = re.compile(r'^[a-z][a-z0-9+.-]*://(?:[^@/]*@)?([A-Za-z0-9.-]+)', re.IGNORECASE)
-_LABEL = re.compile(r'^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$')
 
 
 def normalize_domain(value):
@@ -46,8 +47,7 @@ def normalize_domain(value):
     if not isinstance(value, str):
         return None
     name = value.strip().rstrip('.').lower()
-    labels = name.split('.')
-    if len(labels) < 2 or len(name) > 253 or not all(_LABEL.match(label) for label in labels):
+    if '.' not in name or domain_error(name) is not None:
         return None
     return name
 
