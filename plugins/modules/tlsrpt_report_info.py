@@ -83,7 +83,7 @@ options:
         read and judged, the messages whose reports counted move to O(imap.processed_folder) and the others (not a
         report, discarded, invalid) to O(imap.other_folder), one C(MOVE) command per folder (C(COPY) and expunge
         where the server lacks C(MOVE)); a folder missing is created. A session that breaks before that moves
-        nothing. Not in check mode.
+        nothing. In check mode nothing moves, and RV(imap.moved) says what would.
       - The same report delivered twice is counted once (by C(organization-name) and C(report-id)), so reading a
         folder again and again (O(imap.read_only=true)) gives the same summary.
     type: dict
@@ -544,7 +544,7 @@ imap:
       type: int
       sample: 0
     moved:
-      description: Messages moved, per folder (empty when nothing moved).
+      description: Messages moved, per folder (empty when nothing moved); in check mode, what would move.
       type: dict
       sample: {"TLSRPT/counted": 12, "TLSRPT/not-counted": 2}
 excluded:

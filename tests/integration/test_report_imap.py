@@ -143,7 +143,9 @@ def test_moves_only_after_parsing_and_a_rerun_reads_nothing_new(mailbox):
     total = seed_every_kind(mailbox)
     args = mailbox.args(read_only=False, processed_folder='TLSRPT/processed', other_folder='TLSRPT/other')
     check = run_module('tlsrpt_report_info', args, check=True)
-    assert not check.failed and check.result['changed'] is False and mailbox.count() == total
+    assert not check.failed and check.result['changed'] is True and mailbox.count() == total
+    assert check.result['imap']['moved'] == {'TLSRPT/processed': 4, 'TLSRPT/other': 5}
+    assert mailbox.count('TLSRPT/processed') == 0
     result = run_module('tlsrpt_report_info', args)
     assert not result.failed, result.msg
     assert result.result['changed'] is True

@@ -474,6 +474,8 @@ def read_mailbox(params, parse, warnings):
     resolver = _resolver.make_resolver(params.get('nameservers'), params.get('dns_port') or _resolver.DEFAULT_PORT,
                                        params.get('timeout') or _resolver.DEFAULT_TIMEOUT)
     moving = not imap['read_only']
+    # Check mode: the folder is opened read-only and nothing moves, but the result says what would.
+    dry_run = bool(params.get('_check_mode'))
     info = {'read': 0, 'skipped_too_large': 0, 'left_for_next_run': 0, 'moved': {}}
     session = _imap.ImapSession(imap['server'], imap.get('port'), imap['security'], imap.get('ca_path'),
                                 imap['timeout'], resolver)
@@ -481,7 +483,7 @@ def read_mailbox(params, parse, warnings):
     try:
         with session:
             session.open(imap['user'], password)
-            session.select(imap['folder'], read_only=not moving)
+            session.select(imap['folder'], read_only=not moving or dry_run)
             uids = session.uids()
             if len(uids) > imap['max_messages']:
                 info['left_for_next_run'] = len(uids) - imap['max_messages']
@@ -510,7 +512,9 @@ def read_mailbox(params, parse, warnings):
             if moving:
                 for key, option in (('processed', 'processed_folder'), ('other', 'other_folder')):
                     folder = imap.get(option)
-                    if folder and plan[key]:
+                    if folder and plan[key] and dry_run:
+                        info['moved'][folder] = len(plan[key])
+                    elif folder and plan[key]:
                         if not session.folder_exists(folder):
                             session.create(folder)
                         session.move(plan[key], folder)
@@ -609,6 +613,4 @@ def run_module(module):
 
 def collect_for(module, params, judge, mailbox):
     """``collect`` with the module's check mode passed to the mailbox (nothing moves in check mode)."""
-    if params.get('imap') and module.check_mode:
-        params = dict(params, imap=dict(params['imap'], read_only=True))
-    return collect(params, judge, mailbox)
+    return collect(dict(params, _check_mode=module.check_mode), judge, mailbox)
