@@ -182,7 +182,8 @@ venv-parts: system-packages $(STAMP) $(COLLECTION_LINK) $(COMMUNITY_CRYPTO_STAMP
 # debconf "No configuration" leaves /etc/postfix without a main.cf, and the image's policy-rc.d
 # keeps both from starting); prometheus (promtool, and the server the metrics test runs), prometheus-node-exporter,
 # cron, python3-dnspython (the monitor role's cron path and its runner on the system Python) and
-# systemd-analyze (its units, verified offline) by the metrics tests; apt runs only when one of them is missing.
+# systemd-analyze (its units, verified offline) by the metrics tests, dovecot-imapd (the lab mailbox the
+# TLS reports are read from over IMAP); apt runs only when one of them is missing.
 system-packages:
 	@if command -v nginx >/dev/null && command -v named >/dev/null && command -v nsupdate >/dev/null \
 	    && command -v knotd >/dev/null && command -v pdns_server >/dev/null && command -v pdnsutil >/dev/null \
@@ -191,15 +192,16 @@ system-packages:
 	    && command -v postconf >/dev/null && command -v mta-sts-daemon >/dev/null \
 	    && command -v promtool >/dev/null && command -v prometheus >/dev/null \
 	    && command -v prometheus-node-exporter >/dev/null && command -v crontab >/dev/null \
-	    && command -v systemd-analyze >/dev/null && command -v curl >/dev/null && command -v debootstrap >/dev/null && /usr/bin/python3 -c 'import dns.resolver' 2>/dev/null; then
+	    && command -v systemd-analyze >/dev/null && command -v curl >/dev/null && command -v debootstrap >/dev/null \
+	    && command -v dovecot >/dev/null && /usr/bin/python3 -c 'import dns.resolver' 2>/dev/null; then
 	  exit 0
 	fi
-	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, knot, pdns-server, pdns-backend-sqlite3, pebble, apache2, openssh-server, postfix, postfix-mta-sts-resolver, prometheus, prometheus-node-exporter, cron, python3-dnspython, systemd, curl, debootstrap)"
+	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, knot, pdns-server, pdns-backend-sqlite3, pebble, apache2, openssh-server, postfix, postfix-mta-sts-resolver, prometheus, prometheus-node-exporter, cron, python3-dnspython, systemd, curl, debootstrap, dovecot-imapd)"
 	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 	apt-get update
 	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils knot pdns-server pdns-backend-sqlite3 \
 	  pebble apache2 openssh-server postfix postfix-mta-sts-resolver \
-	  prometheus prometheus-node-exporter cron python3-dnspython systemd curl debootstrap
+	  prometheus prometheus-node-exporter cron python3-dnspython systemd curl debootstrap dovecot-imapd
 
 # pip runs again only when a requirements or constraints file changes.
 $(STAMP): requirements-dev.txt requirements.txt constraints.txt

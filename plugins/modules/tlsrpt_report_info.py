@@ -13,8 +13,8 @@ short_description: Read SMTP TLS reports (RFC 8460) and tell whether a domain is
 version_added: 0.1.0
 description:
   - Reads the daily TLS reports that senders mail or post to the C(rua) of a C(_smtp._tls) record, as JSON files,
-    gzip files (C(application/tlsrpt+gzip)), e-mail messages (C(.eml) files, a Maildir or an mbox file) carrying
-    them as attachments, and returns each report normalized, the files that are not valid reports with the reason,
+    gzip files (C(application/tlsrpt+gzip)), e-mail messages (C(.eml) files, a Maildir, an mbox file, or the
+    mailbox itself over IMAP, O(imap)) carrying them as attachments, and returns each report normalized, the files that are not valid reports with the reason,
     and a summary per policy domain that says whether the domain is ready to switch its policy to V(enforce).
   - Reads what real senders send - missing or null C(contact-info), C(mx-host) as a string or a list, no
     C(policy-domain) for C(no-policy-found), date-times without a time zone (taken as UTC), unknown fields - and is
@@ -50,12 +50,130 @@ description:
     they are counted to be on the safe side.
   - A domain whose reports show only C(enforce) sessions is not V(ready_for_enforce), there being no testing period
     to judge; its C(reason) says so.
+  - B(Only reports you can trust should decide anything.) Anyone can mail the C(rua) address, so RFC 8460 section 3
+    requires mailed reports to be DKIM-signed. With O(require_dkim) a mailed report counts only when one of its DKIM
+    signatures verifies (keys looked up through O(nameservers)) and the signing domain (C(d=)) is related - the
+    same domain, a parent or a subdomain - to every sender domain the message names - the C(TLS-Report-Submitter)
+    header (else the From domain), the From domain, and the report's C(contact-info) when it names a domain
+    (C(organization-name) is free text and not compared). Every other report is I(discarded) with one reason,
+    V(no-signature), V(bad-signature) (wrong key, no key in DNS, signed headers changed), V(body-changed) (the body
+    hash no longer matches), V(unrelated-signer) (a valid signature of some other domain) or V(not-a-report) (a
+    message that carries no TLS report); RV(discarded) lists them and RV(summary) counts them per domain.
+  - Files and folders (O(path), O(maildir), O(mbox)) have no transport to vouch for them. Under O(require_dkim) the
+    messages in them are checked like mail from O(imap), and bare report files (JSON, gzip) are discarded as
+    V(no-signature), unless O(trust_files) says you trust how they got there.
+  - A DNS failure while looking up a DKIM key fails the module (the report is neither trusted nor thrown away on a
+    guess).
 author:
   - mailsec.mta_sts contributors (@mailsec)
 extends_documentation_fragment:
   - mailsec.mta_sts.attributes
   - mailsec.mta_sts.attributes.INFO_MODULE
 options:
+  imap:
+    description:
+      - Read the reports from this IMAP mailbox (the one the C(rua) address delivers to), beside or instead of the
+        file sources. Python's C(imaplib); the server name is resolved through O(nameservers) and the connection
+        goes to that address while the certificate is checked for the name.
+      - Bounded - at most O(imap.max_messages) messages (the oldest) per run, none larger than
+        O(imap.max_message_bytes) (its size is asked with C(RFC822.SIZE) first; a larger one is never downloaded,
+        and is left where it is), and the whole session within O(imap.timeout).
+      - Nothing in the mailbox changes by default (the folder is opened read-only and messages are fetched with
+        C(BODY.PEEK[]), so not even the Seen flag). With O(imap.read_only=false), once B(every) message of the run was
+        read and judged, the messages whose reports counted move to O(imap.processed_folder) and the others (not a
+        report, discarded, invalid) to O(imap.other_folder), one C(MOVE) command per folder (C(COPY) and expunge
+        where the server lacks C(MOVE)); a folder missing is created. A session that breaks before that moves
+        nothing. In check mode nothing moves, and RV(imap.moved) says what would.
+      - The same report delivered twice is counted once (by C(organization-name) and C(report-id)), so reading a
+        folder again and again (O(imap.read_only=true)) gives the same summary.
+    type: dict
+    version_added: 0.3.0
+    suboptions:
+      server:
+        description: The IMAP server's name (the name its certificate holds) or address.
+        type: str
+        required: true
+      port:
+        description: The port; by default 993 with O(imap.security=tls) and 143 with O(imap.security=starttls).
+        type: int
+      security:
+        description: V(tls) - TLS from the first byte (IMAPS); V(starttls) - plain IMAP upgraded with C(STARTTLS)
+          before the login. Either way the certificate is checked, and there is no unencrypted choice.
+        type: str
+        choices: [tls, starttls]
+        default: tls
+      ca_path:
+        description: A PEM bundle of the root certificates to trust for the server; by default the system store.
+        type: path
+      user:
+        description: The login name.
+        type: str
+        required: true
+      password:
+        description: The password. One of O(imap.password) and O(imap.password_file) is required.
+        type: str
+      password_file:
+        description: A file holding the password (one line; a trailing line break is not part of it), read on the host
+          the module runs on.
+        type: path
+      folder:
+        description: The folder to read.
+        type: str
+        default: INBOX
+      processed_folder:
+        description: With O(imap.read_only=false), where the messages whose reports counted go.
+        type: str
+      other_folder:
+        description: With O(imap.read_only=false), where every other message read goes (not a report, discarded,
+          invalid); messages too large to read stay in O(imap.folder).
+        type: str
+      read_only:
+        description: Change nothing in the mailbox. V(false) needs O(imap.processed_folder) or O(imap.other_folder).
+        type: bool
+        default: true
+      max_messages:
+        description: The most messages read per run, oldest first; the rest wait for the next run (with a warning).
+        type: int
+        default: 500
+      max_message_bytes:
+        description: The largest message fetched, in bytes.
+        type: int
+        default: 10485760
+      timeout:
+        description: The deadline of the whole IMAP session, in seconds.
+        type: float
+        default: 60
+  require_dkim:
+    description:
+      - Count a report only when it came by mail with a valid DKIM signature of a domain related to its sender (see
+        the description); the others are listed in RV(discarded).
+      - By default V(true) when O(imap) is given and V(false) otherwise. The role's V(auto) mode always sets it.
+    type: bool
+    version_added: 0.3.0
+  trust_files:
+    description:
+      - With O(require_dkim), count the reports from O(path), O(maildir) and O(mbox) without a signature check - you
+        vouch for how they got there. Mail from O(imap) is checked regardless.
+    type: bool
+    default: false
+    version_added: 0.3.0
+  nameservers:
+    description:
+      - IP addresses of the DNS servers to ask for the DKIM keys and the O(imap.server) name; by default the system
+        resolver.
+    type: list
+    elements: str
+    version_added: 0.3.0
+  dns_port:
+    description: The port of the DNS servers.
+    type: int
+    default: 53
+    version_added: 0.3.0
+  timeout:
+    description: The total deadline, in seconds, of one DNS lookup (the IMAP session has O(imap.timeout)).
+    type: float
+    default: 10
+    version_added: 0.3.0
   path:
     description:
       - Report files, folders and glob patterns (C(*), C(?), C([...]); C(**) matches folders at any depth).
@@ -129,19 +247,50 @@ options:
     version_added: 0.2.0
 notes:
   - Reads on the host the task runs on; delegate to the host holding the reports or the mailbox.
-  - With O(metrics_path) the module writes that one file (see there); otherwise it changes nothing.
+  - With O(metrics_path) the module writes that one file (see there), and with O(imap.read_only=false) it moves
+    messages in the mailbox; otherwise it changes nothing.
+  - O(require_dkim) and O(imap) need the Python library C(dkimpy) (and C(dnspython)) where the module runs.
   - Sessions are summed as the reports state them; reports from different senders about the same day are
     different sessions, not repeats.
 seealso:
   - module: mailsec.mta_sts.tlsrpt_record
   - module: mailsec.mta_sts.mta_sts_policy
   - module: mailsec.mta_sts.mta_sts_verify
+  - name: RFC 8460, SMTP TLS Reporting, section 3
+    description: Reports sent by mail must be DKIM-signed; the receiver may discard the others.
+    link: https://www.rfc-editor.org/rfc/rfc8460#section-3
   - name: RFC 8460, SMTP TLS Reporting
     description: Section 4 defines the report format, section 5 its delivery.
     link: https://www.rfc-editor.org/rfc/rfc8460#section-4
 '''
 
 EXAMPLES = r'''
+- name: Read the rua mailbox over IMAP; only DKIM-verified reports count
+  mailsec.mta_sts.tlsrpt_report_info:
+    imap:
+      server: imap.example.com
+      user: tlsrpt@example.com
+      password_file: /etc/mailsec/tlsrpt-imap.password
+    domain: example.com
+    return_reports: false
+  register: tlsrpt_imap
+
+- name: Say how many reports were discarded and why
+  ansible.builtin.debug:
+    msg: "{{ tlsrpt_imap.summary['example.com'].discarded_reasons | default({}) }}"
+
+- name: Read the mailbox over STARTTLS and move what was read into two folders
+  mailsec.mta_sts.tlsrpt_report_info:
+    imap:
+      server: mail.example.org
+      security: starttls
+      user: tlsrpt
+      password: "{{ vault_tlsrpt_imap_password }}"
+      read_only: false
+      processed_folder: TLSRPT/counted
+      other_folder: TLSRPT/not-counted
+      max_messages: 200
+
 - name: Summarize the reports of the last 30 days
   mailsec.mta_sts.tlsrpt_report_info:
     path: /srv/tlsrpt/incoming
@@ -326,6 +475,78 @@ rejected:
   sample:
     - source: /srv/tlsrpt/truncated.json.gz
       reason: gzip data is truncated (member 1 has no end)
+discarded:
+  description:
+    - The reports not counted because O(require_dkim) found no trustworthy signature, once each, with the reason.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    source:
+      description: As in RV(reports[].source); an IMAP message is C(imap://<user>@<server>/<folder>;UID=<uid>).
+      type: str
+      sample: imap://tlsrpt@imap.example.com/INBOX;UID=42
+    reason:
+      description: V(no-signature), V(bad-signature), V(body-changed) or V(unrelated-signer).
+      type: str
+      sample: unrelated-signer
+    detail:
+      description: One sentence saying what was found.
+      type: str
+      sample: valid signature, but mailer.example is not related to the from domain google.com, submitter domain
+        google.com, contact-info domain google.com
+    signers:
+      description: The C(d=) domains of the message's DKIM signatures.
+      type: list
+      elements: str
+      sample: [mailer.example]
+    organization_name:
+      description: The report's C(organization-name).
+      type: str
+      sample: Google Inc.
+    report_id:
+      description: The report's C(report-id).
+      type: str
+      sample: 2026-05-01T00:00:00Z_example.com
+    policy_domains:
+      description: The policy domains the report is about.
+      type: list
+      elements: str
+      sample: [example.com]
+dkim_counts:
+  description:
+    - With O(require_dkim), how many inputs got each verdict, V(accepted) or a reason of RV(discarded[].reason) or
+      V(not-a-report); counted per report read (before duplicates are dropped), and per message for mail without a
+      report. Empty without O(require_dkim).
+  returned: always
+  type: dict
+  sample: {"accepted": 12, "no-signature": 1, "not-a-report": 2}
+require_dkim:
+  description: The effective O(require_dkim).
+  returned: always
+  type: bool
+  sample: true
+imap:
+  description: What was read from the mailbox, and moved.
+  returned: when O(imap) is given
+  type: dict
+  contains:
+    read:
+      description: Messages fetched and read.
+      type: int
+      sample: 14
+    skipped_too_large:
+      description: Messages larger than O(imap.max_message_bytes), not fetched (each also in RV(rejected)).
+      type: int
+      sample: 0
+    left_for_next_run:
+      description: Messages past O(imap.max_messages), not looked at this run.
+      type: int
+      sample: 0
+    moved:
+      description: Messages moved, per folder (empty when nothing moved); in check mode, what would move.
+      type: dict
+      sample: {"TLSRPT/counted": 12, "TLSRPT/not-counted": 2}
 excluded:
   description: Reports read but not counted.
   returned: always
@@ -408,6 +629,22 @@ summary:
         description.
       type: bool
       sample: true
+    accepted_count:
+      description: The reports counted for the domain (the same as RV(summary.report_count)).
+      type: int
+      sample: 3
+      version_added: 0.3.0
+    discarded_count:
+      description: The reports for the domain that O(require_dkim) discarded (see RV(discarded)). A domain with
+        discarded reports only has an entry too, with no sessions and not ready.
+      type: int
+      sample: 0
+      version_added: 0.3.0
+    discarded_reasons:
+      description: The discarded reports per reason.
+      type: dict
+      sample: {"no-signature": 2}
+      version_added: 0.3.0
     reason:
       description: One sentence saying why.
       type: str

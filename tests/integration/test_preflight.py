@@ -143,7 +143,9 @@ def reports(tmp_path, days, **kwargs):
 
 
 def auto(lab, folder, **overrides):
-    return {'mta_sts_domains': [entry(lab, BETA, mode='auto', **overrides)], 'mta_sts_tlsrpt_reports_path': [folder]}
+    # Bare report files: they count only from a folder the user trusts (test_report_imap.py reads signed mail).
+    return {'mta_sts_domains': [entry(lab, BETA, mode='auto', **overrides)], 'mta_sts_tlsrpt_reports_path': [folder],
+            'mta_sts_tlsrpt_reports_path_trusted': True}
 
 
 def served_mode(lab, domain=BETA):

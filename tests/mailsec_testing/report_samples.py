@@ -296,3 +296,51 @@ def write_daily_reports(folder, domain, days, **kwargs):
         with open(os.path.join(folder, name), 'wb') as handle:
             handle.write(data)
     return folder
+
+
+# The shapes Google and Microsoft mail their reports in (as received in 2026): who signs, From,
+# contact-info, report-id and the attachment's name. ``sender_domain`` stands for google.com /
+# microsoft.com (the lab uses google.mailsec.test and microsoft.mailsec.test, whose DKIM keys it publishes).
+MAIL_SHAPES = {
+    'google': {'organization': 'Google Inc.', 'from': 'noreply-smtp-tls-reporting@%s',
+               'contact': 'smtp-tls-reporting@%s', 'zone_suffix': 'Z', 'name_tail': '!001'},
+    'microsoft': {'organization': 'Microsoft Corporation', 'from': 'tlsrpt-noreply@%s', 'contact': None,
+                  'zone_suffix': '', 'name_tail': ''},
+}
+
+
+def mailed_daily_report(shape, sender_domain, domain, day, sessions=10, mode='testing'):
+    """``(message bytes, report dict)``: one day's report for ``domain`` as ``shape`` ('google' or
+    'microsoft') mails it from ``sender_domain``: multipart/report with the gzip attachment, unsigned."""
+    import datetime
+    style = MAIL_SHAPES[shape]
+    start = datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc)
+    stamp = int(start.timestamp())
+    value = {
+        'organization-name': style['organization'],
+        'date-range': {'start-datetime': start.strftime('%Y-%m-%dT00:00:00') + style['zone_suffix'],
+                       'end-datetime': start.strftime('%Y-%m-%dT23:59:59') + style['zone_suffix']},
+        'contact-info': style['contact'] % sender_domain if style['contact'] else None,
+        'report-id': ('%s_%s' % (start.strftime('%Y-%m-%dT00:00:00Z'), domain) if shape == 'google'
+                      else '%d+%s' % (stamp * 10000000 + 116444736000000000, domain)),
+        'policies': [{
+            'policy': {'policy-type': 'sts', 'policy-domain': domain, 'mx-host': ['mx1.%s' % domain],
+                       'policy-string': ['version: STSv1', 'mode: %s' % mode, 'mx: mx1.%s' % domain,
+                                         'max_age: 86400']},
+            'summary': {'total-successful-session-count': sessions, 'total-failure-session-count': 0},
+        }],
+    }
+    name = '%s!%s!%d!%d%s.json.gz' % (sender_domain, domain, stamp, stamp + 86399, style['name_tail'])
+    message = MIMEMultipart('report', report_type='tlsrpt')
+    message['From'] = style['from'] % sender_domain
+    message['To'] = 'tlsrpt@%s' % domain
+    message['Subject'] = 'Report Domain: %s Submitter: %s Report-ID: <%s>' % (domain, sender_domain, value['report-id'])
+    message['Date'] = start.strftime('%a, %d %b %Y 06:00:00 +0000')
+    message['Message-ID'] = '<%d.%s@%s>' % (stamp, domain, sender_domain)
+    message['TLS-Report-Domain'] = domain
+    message['TLS-Report-Submitter'] = sender_domain
+    message.attach(MIMEText('This is an aggregate TLS report from %s.\n' % sender_domain))
+    attachment = MIMEApplication(gz(value), 'tlsrpt+gzip')
+    attachment.add_header('Content-Disposition', 'attachment', filename=name)
+    message.attach(attachment)
+    return message.as_bytes(), value

@@ -64,7 +64,8 @@ def _auto_mode(where, domain, rua, defaults, modes):
                               % where)
     if not defaults.get('tlsrpt_reports'):
         raise DomainSpecError('%s: mode auto needs TLS reports to decide when enforce is safe: set '
-                              'mta_sts_tlsrpt_reports_path to where the reports for %s arrive' % (where, domain))
+                              'mta_sts_tlsrpt_reports_path or mta_sts_tlsrpt_imap to where the reports for %s arrive'
+                              % (where, domain))
     mode = (modes or {}).get(domain)
     return mode if mode in ('testing', 'enforce') else 'enforce'
 

@@ -177,3 +177,44 @@ def summarize(reports):
         entry['ready_for_enforce'], entry['reason'] = readiness(entry, blocking[domain], modes[domain])
         summary[domain] = entry
     return summary
+
+
+def add_discards(summary, discarded):
+    """Add to every domain of ``summary`` how many reports counted (``accepted_count``) and how many
+    were discarded and why (``discarded_count``, ``discarded_reasons``: ``{reason: count}``).
+
+    ``discarded`` is ``[(report, reason)]``, de-duplicated and filtered like the accepted reports. A
+    domain with discarded reports only gets an entry too, not ready for enforce, whose reason says so:
+    a domain that is silent and one whose reports were all thrown away are different problems.
+    """
+    by_domain = {}
+    for report, reason in discarded:
+        for domain in sorted(set(policy['policy_domain'] or UNKNOWN_DOMAIN for policy in report['policies'])):
+            entry = by_domain.setdefault(domain, {'reasons': {}, 'start': report['start'], 'end': report['end'],
+                                                  'organizations': set()})
+            _add(entry['reasons'], reason, 1)
+            entry['start'] = min(entry['start'], report['start'])
+            entry['end'] = max(entry['end'], report['end'])
+            entry['organizations'].add(report['organization_name'])
+    for domain, entry in summary.items():
+        entry['accepted_count'] = entry['report_count']
+        entry['discarded_count'] = 0
+        entry['discarded_reasons'] = {}
+    for domain in sorted(by_domain):
+        found = by_domain[domain]
+        count = sum(found['reasons'].values())
+        entry = summary.get(domain)
+        if entry is None:
+            listed = ', '.join('%s: %d' % (name, found['reasons'][name]) for name in sorted(found['reasons']))
+            entry = summary[domain] = {
+                'total_successful_session_count': 0, 'total_failure_session_count': 0,
+                'failures_by_result_type': {}, 'failures_by_receiving_mx': {},
+                'organizations': sorted(found['organizations']), 'start': found['start'], 'end': found['end'],
+                'policy_types': {}, 'report_count': 0, 'sts_modes': {}, 'days': {},
+                'blocking_failure_session_count': 0, 'ready_for_enforce': False, 'accepted_count': 0,
+                'reason': ('No report for this domain counted: all %d were discarded (%s); only DKIM-verified reports '
+                           'from a signer related to the report count (see discarded).' % (count, listed)),
+            }
+        entry['discarded_count'] = count
+        entry['discarded_reasons'] = dict(found['reasons'])
+    return dict((domain, summary[domain]) for domain in sorted(summary))

@@ -76,10 +76,23 @@ def _problems(result):
     return ['%s: %s' % (entry['name'], entry['msg']) for entry in result.get('checks', []) if entry['status'] == ERROR]
 
 
-def decide_auto(domain, served_mode, preflight, days, today, min_days, min_sessions):
+def discarded_note(discarded_reasons):
+    """What the missing-list says about discarded reports (``{reason: count}``), or None. Pure."""
+    if not discarded_reasons:
+        return None
+    count = sum(discarded_reasons.values())
+    listed = ', '.join('%s: %d' % (reason, discarded_reasons[reason]) for reason in sorted(discarded_reasons))
+    return ('%s DISCARDED (%s), not counted: only reports with a valid DKIM signature of the reporting '
+            'organization count, and report files only from a folder you trust '
+            '(mta_sts_tlsrpt_reports_path_trusted)' % (_plural(count, 'report'), listed))
+
+
+def decide_auto(domain, served_mode, preflight, days, today, min_days, min_sessions, discarded_reasons=None):
     """Where one ``mode: auto`` domain goes this run.
 
     ``preflight`` is the pre-flight result of its enforce policy (None when pre-flight is off).
+    ``discarded_reasons`` (``{reason: count}``, from the report summary) is named when the domain stays
+    in testing, so that "no reports" and "reports thrown away" read differently.
     Returns ``{'domain', 'mode', 'served_mode', 'rollback', 'missing', 'msg'}``.
     """
     problems = _problems(preflight) if preflight is not None else []
@@ -109,6 +122,9 @@ def decide_auto(domain, served_mode, preflight, days, today, min_days, min_sessi
                        % (_plural(min_sessions - sessions, 'session'), sessions, min_sessions, since))
     if problems:
         missing.append('a passing pre-flight of enforce (%s)' % ' | '.join(problems))
+    note = discarded_note(discarded_reasons)
+    if missing and note:
+        missing.append(note)
     if missing:
         decision.update(mode='testing', msg='%s (mode auto): testing; before enforce: %s'
                                             % (domain, '; '.join(missing)))
@@ -147,8 +163,9 @@ def plan(domains, preflight_results, reports_summary, min_days=DEFAULT_MIN_DAYS,
         if item.get('auto'):
             served = (result or {}).get('served') or {}
             served_mode = (served.get('policy') or {}).get('mode')
-            decision = decide_auto(domain, served_mode, result, summary.get(domain.lower(), {}).get('days'), today,
-                                   min_days, min_sessions)
+            entry = summary.get(domain.lower(), {})
+            decision = decide_auto(domain, served_mode, result, entry.get('days'), today, min_days, min_sessions,
+                                   entry.get('discarded_reasons'))
             output['modes'][domain] = decision['mode']
             output['rollout'].append(decision)
             if decision['rollback']:

@@ -52,6 +52,18 @@ MX_HOSTS = (("mx1.mailsec.test", f"127.{LAB_NET}.25.1"), ("mx2.mailsec.test", f"
 DOMAINS = ("alpha.mailsec.test", "beta.mailsec.test")
 MX_PREFERENCES = (10, 20)
 
+# Dovecot, the mailbox TLS reports are read from (dovecot.py): STARTTLS on 143, implicit TLS on 993.
+DOVECOT_ADDRESS = f"127.{LAB_NET}.143.1"
+IMAP_HOST = "imap.mailsec.test"
+IMAP_PORT = 143
+IMAPS_PORT = 993
+DOVECOT_DIR = "dovecot"
+# DKIM keys made at every lab start (dkim.py), their TXT records in the main zone: the signers of the
+# lab's Google- and Microsoft-shaped reports, and one that is unrelated to any report.
+DKIM_DIR = "dkim"
+DKIM_SIGNERS = (("google.mailsec.test", "20230601"), ("microsoft.mailsec.test", "selector1"),
+                ("unrelated.mailsec.test", "s2026"))
+
 DEFAULT_DIR = "/tmp/mailsec-lab"
 LAB_JSON = "lab.json"
 LAB_VARS = "lab_vars.yml"
@@ -61,7 +73,7 @@ ADDED_ADDRESSES = "added_addresses.json"
 # Everything the lab (and tests/playbooks/lab.yml) may leave in its dir: `purge` removes these.
 LAB_STATE_ENTRIES = ("named", "knot", "powerdns", "certs", "smtp", "extra-certs", "fleet-certs", "pebble", "acme", "www", "www-acme",
                      "ca.pem", "ca.key", "lab.json", "lab_vars.yml", "tsig.key", "fleet_vars.yml",
-                     "added_addresses.json", "demo_host.json")
+                     "added_addresses.json", "demo_host.json", "dovecot", "dkim")
 
 # Pebble, the ACME test server (Debian package `pebble`): ACME API and management API on their
 # own loopback address, TLS certificate from the lab CA. http-01 validation goes to port 80 of

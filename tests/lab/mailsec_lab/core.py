@@ -22,13 +22,16 @@ from .addresses import add_loopback_address, remove_loopback_address
 from .bind import _named_conf, start_named
 from .ca import issue_cert, load_ca, new_ca, write_leaf
 from .config import (
-    ADDED_ADDRESSES, DNS_PORT, DOMAINS, FLEET_VARS, HERE, KEY_ALGORITHM, KEY_NAME, KNOT_ADDRESS,
+    ADDED_ADDRESSES, DKIM_DIR, DNS_PORT, DOMAINS, DOVECOT_ADDRESS, DOVECOT_DIR, IMAP_HOST, IMAP_PORT,
+    IMAPS_PORT, FLEET_VARS, HERE, KEY_ALGORITHM, KEY_NAME, KNOT_ADDRESS,
     LAB_JSON, LAB_STATE_ENTRIES, LAB_VARS, LabError, MTA_STS_ADDRESS, MX_HOSTS, MX_PREFERENCES,
     NAMED_ADDRESS, OTHER_ZONE, PEBBLE_ADDRESS, PEBBLE_CERTIFICATE_DIR, PEBBLE_DIR, PEBBLE_ENV,
     PEBBLE_HTTP_PORT, PEBBLE_MANAGEMENT_PORT, PEBBLE_PORT, PEBBLE_VALIDITY_SECONDS, POWERDNS_ADDRESS,
     PathLike, READONLY_KEY_NAME, SMTP_PORT, START_TIMEOUT, TSIG_FILE, ZONE, default_state_dir,
 )
+from .dkim import make_keys, zone_records
 from .dns_client import soa_answers
+from .dovecot import start_dovecot
 from .files import _read_json, _write_json, _write_text, to_yaml
 from .knot import _knot_conf, start_knot
 from .powerdns import _powerdns_conf, _powerdns_setup, start_powerdns
@@ -140,7 +143,10 @@ class Lab:
         readonly_path = named_dir / "readonly.key"
         _write_text(readonly_path, _tsig_key_text(readonly_secret, READONLY_KEY_NAME), 0o600)
         serial = int(time.time())
-        zones = {ZONE: _zone_text(ZONE, _main_zone_records(), serial),
+        # DKIM keys of the report senders: new at every start, published with the zone.
+        shutil.rmtree(sd / DKIM_DIR, ignore_errors=True)
+        dkim_keys = make_keys(sd / DKIM_DIR)
+        zones = {ZONE: _zone_text(ZONE, _main_zone_records() + zone_records(dkim_keys), serial),
                  OTHER_ZONE: _zone_text(OTHER_ZONE, [
                      '@\tIN\tTXT\t"mailsec lab: the lab key may not update this zone"'], serial)}
         for directory in (named_dir, knot_dir, pdns_dir):
@@ -212,6 +218,7 @@ class Lab:
                 "tls_certificate": certs[mx][0], "tls_certificate_key": certs[mx][1],
             } for pref, (mx, addr) in zip(MX_PREFERENCES, MX_HOSTS)],
             "smtp_port": SMTP_PORT,
+            "dkim": [{k: v for k, v in entry.items() if k != "txt"} for entry in dkim_keys],
             "logs": {"named": str(named_log), "knot": str(knot_log), "powerdns": str(pdns_log),
                      "smtp": str(smtp_log)},
         })
@@ -333,6 +340,44 @@ class Lab:
         self.message = (f"pebble up in {time.monotonic() - t0:.2f} s: {info['pebble']['directory']} "
                         f"(DNS {NAMED_ADDRESS}:{DNS_PORT}, http-01 on port {PEBBLE_HTTP_PORT})")
         return info["pebble"]
+
+    # -- dovecot --------------------------------------------------------------------------
+    def dovecot_up(self, users: dict) -> dict:
+        """Start (again) the lab's Dovecot with ``users`` ({name: password}) and empty mailboxes;
+        returns lab.json's ``imap`` entry. The IMAP server name is IMAP_HOST (an A record in the
+        zone), its certificate from the lab CA."""
+        info = self.info
+        if not info or info.get("status") != "up":
+            raise LabError(f"the lab in {self.state_dir} is not running; run `lab.py up` first")
+        old = (info.get("pids") or {}).get("dovecot")
+        if old:
+            stop_pid(old, start_time=info["pid_start_times"].get("dovecot"))
+        busy = [port for port in (IMAP_PORT, IMAPS_PORT) if port_open(DOVECOT_ADDRESS, port, timeout=0.3)]
+        if busy:
+            raise LabError(f"{DOVECOT_ADDRESS}:{busy} already in use by something the lab did not start")
+        directory = self.state_dir / DOVECOT_DIR
+        cert, key = write_leaf(self.ca().issue_cert(IMAP_HOST, common_name=IMAP_HOST),
+                               self.state_dir / "certs" / f"{IMAP_HOST}.crt",
+                               self.state_dir / "certs" / f"{IMAP_HOST}.key")
+        proc, log = start_dovecot(directory, cert, key, users)
+        self._record_pid(info, "dovecot", proc.pid)
+        info["imap"] = {"server": IMAP_HOST, "address": DOVECOT_ADDRESS, "port": IMAPS_PORT,
+                        "starttls_port": IMAP_PORT, "ca_path": info["ca_path"], "directory": str(directory),
+                        "users": sorted(users)}
+        info.setdefault("logs", {})["dovecot"] = str(directory / "dovecot.log")
+        self._save(info)
+        return info["imap"]
+
+    def dovecot_down(self) -> bool:
+        """Stop the lab's Dovecot (by its recorded PID) and forget it; the rest of the lab keeps running."""
+        info = self.info or {}
+        pid = (info.get("pids") or {}).pop("dovecot", None)
+        start = (info.get("pid_start_times") or {}).pop("dovecot", None)
+        info.pop("imap", None)
+        stopped = bool(pid) and stop_pid(pid, start_time=start)
+        if info:
+            self._save(info)
+        return stopped
 
     def _record_pid(self, info: dict, name: str, pid: int) -> None:
         info["pids"][name] = pid

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .config import (
-    DOMAINS, KEY_ALGORITHM, KEY_NAME, MTA_STS_ADDRESS, MX_HOSTS, MX_PREFERENCES, NAMED_ADDRESS, TTL,
+    DOMAINS, DOVECOT_ADDRESS, IMAP_HOST, KEY_ALGORITHM, KEY_NAME, MTA_STS_ADDRESS, MX_HOSTS, MX_PREFERENCES, NAMED_ADDRESS, TTL,
     ZONE,
 )
 
@@ -38,4 +38,5 @@ def _main_zone_records() -> list[str]:
         recs.append(f"mta-sts.{label}\tIN\tA\t{MTA_STS_ADDRESS}")
     for mx, addr in MX_HOSTS:
         recs.append(f"{mx[: -len(ZONE) - 1]}\tIN\tA\t{addr}")
+    recs.append(f"{IMAP_HOST[: -len(ZONE) - 1]}\tIN\tA\t{DOVECOT_ADDRESS}")
     return recs
