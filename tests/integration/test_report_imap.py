@@ -302,7 +302,6 @@ def served_mode(lab, domain):
     return body.split(b'mode: ')[1].split(b'\r\n')[0].decode()
 
 
-@pytest.mark.host_nginx
 def test_mode_auto_from_the_mailbox_signed_reports_enforce_unsigned_stay_testing(deployed, dovecot, tmp_path):
     """The role (tests/playbooks/lab.yml, this host's nginx) with mode auto and the lab mailbox: 14 days of
     Google-shaped reports, unsigned -> testing and the run says they were discarded; the same reports
