@@ -8,7 +8,8 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.domains import DomainSpecError, complete_domains, txt_records, union
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.domains import (
+    DomainSpecError, changed_domains, complete_domains, domain_scope, txt_records, union)
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.rollout import plan
 
 
@@ -41,8 +42,25 @@ def mta_sts_plan(domains, preflight_results, reports_summary, min_days, min_sess
     return plan(domains, preflight_results, reports_summary, int(min_days), int(min_sessions), today)
 
 
+def mta_sts_changes(domains, changed_paths=None, changed_record_names=None):
+    """The names of the domains this run may change; see plugins/module_utils/_core/domains.py."""
+    return changed_domains(domains, changed_paths, changed_record_names)
+
+
+def mta_sts_scope(domains, changed, unchanged='none', size=0, turn=0, attribute=None):
+    """The changed domains and all, none or a rolling share of the rest (``attribute``: that key of each,
+    empty ones left out); see plugins/module_utils/_core/domains.py."""
+    try:
+        scope = domain_scope(domains, changed, unchanged, int(size), int(turn))
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+    if attribute:
+        return [item[attribute] for item in scope if item.get(attribute)]
+    return scope
+
+
 class FilterModule(object):
 
     def filters(self):
         return {'mta_sts_domains': mta_sts_domains, 'mta_sts_plan': mta_sts_plan, 'mta_sts_txt_records': mta_sts_txt_records,
-                'mta_sts_union': mta_sts_union}
+                'mta_sts_union': mta_sts_union, 'mta_sts_changes': mta_sts_changes, 'mta_sts_scope': mta_sts_scope}

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.nginx import http_settings
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.nginx import http_settings, policy_servers
 
 
 def mta_sts_nginx_http(dump, names, own_files, failure=''):
@@ -18,7 +18,14 @@ def mta_sts_nginx_http(dump, names, own_files, failure=''):
     return http_settings(dump or '', list(names), list(own_files), failure or '')
 
 
+def mta_sts_nginx_servers(domains, certificates=None, webroot=None):
+    """The policy hosts' HTTPS server blocks, one per certificate; see plugins/module_utils/_core/nginx.py."""
+    if not isinstance(domains, (list, tuple)):
+        raise AnsibleFilterError('mta_sts_nginx_servers: the input must be a domain list as mta_sts_domains returns it')
+    return policy_servers(domains, certificates, webroot)
+
+
 class FilterModule(object):
 
     def filters(self):
-        return {'mta_sts_nginx_http': mta_sts_nginx_http}
+        return {'mta_sts_nginx_http': mta_sts_nginx_http, 'mta_sts_nginx_servers': mta_sts_nginx_servers}

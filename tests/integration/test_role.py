@@ -143,3 +143,36 @@ def test_a_changed_vhost_reaches_the_running_nginx(deployed, tmp_path):
         code, output = playbook(deployed, 'lab.yml')
         assert code == 0, output[-3000:]
     assert served_certificate(deployed, 'alpha.mailsec.test') == old
+
+
+def task_section(output, name):
+    """The lines ansible-playbook printed for the task ``name`` (up to the next task)."""
+    return output.split('TASK [mailsec.mta_sts.mta_sts : %s]' % name)[1].split('TASK [')[0]
+
+
+def test_a_rerun_probes_fetches_and_publishes_only_what_changed(deployed):
+    # Nothing changed: no pre-flight, no fetch of the served policies, no _mta-sts UPDATE.
+    code, output = playbook(deployed, 'lab.yml')
+    assert code == 0 and recap_changed(output) == 0, output[-3000:]
+    for task in ('Check each new policy against the live MX hosts (pre-flight)',
+                 'Fetch the served policies and compare them with the files', 'Publish the _mta-sts records'):
+        assert 'skipping: [localhost]' in task_section(output, task), task
+    # The unchanged domains are still verified (the default share, 100, covers both).
+    assert 'ok: [localhost]' in task_section(output, 'Verify as a sending MTA does')
+
+    # A record that is not what it should be (a run killed between the file and the record, or a hand
+    # edit): that domain alone is pre-flighted, fetched and published again.
+    before = sts_record(deployed, 'beta.mailsec.test')
+    labtools.dns_update(deployed, '_mta-sts.beta.mailsec.test', 'TXT', ['v=STSv1; id=drifted;'])
+    code, output = playbook(deployed, 'lab.yml')
+    assert code == 0, output[-3000:]
+    assert sts_record(deployed, 'beta.mailsec.test') == before
+    for task in ('Check each new policy against the live MX hosts (pre-flight)',
+                 'Fetch the served policies and compare them with the files'):
+        section = task_section(output, task)
+        assert 'ok: [localhost]' in section and 'skipping' not in section, task
+    assert 'changed: [localhost]' in task_section(output, 'Publish the _mta-sts records')
+
+    # And no unchanged domain at all is verified when so asked (all: every one, the full check).
+    code, output = playbook(deployed, 'lab.yml', {'mta_sts_verify_unchanged': 'none'})
+    assert code == 0 and 'skipping: [localhost]' in task_section(output, 'Verify as a sending MTA does')

@@ -318,3 +318,50 @@ def txt_records(domains):
     items = list(domains or [])
     return ([item['sts_record'] for item in items]
             + [item['tlsrpt_record'] for item in items if item['tlsrpt_record']])
+
+
+# How much of the domains that this run does not change the final verification covers
+# (mta_sts_verify_unchanged): every one, a rolling share of them, or none.
+UNCHANGED_SCOPES = ('all', 'sample', 'none')
+
+
+def _name_key(name):
+    return str(name).lower().rstrip('.')
+
+
+def changed_domains(domains, changed_paths=None, changed_record_names=None):
+    """The names of the ``domains`` (from ``complete_domains``) that this run may change.
+
+    A domain changes when its policy file is not what it should be (``changed_paths``: the paths a
+    check-mode run of mta_sts_policy would write), when its ``_mta-sts`` record is not what it should
+    be (``changed_record_names``: the names a check-mode run of mta_sts_record, or mta_sts_record_info,
+    would change; also a run killed between the file and the record), or when its mode is ``auto``
+    (the TLS reports may move it any run). Only these are pre-flighted, fetched and published: the
+    others are served and published as they are.
+    """
+    paths = set(changed_paths or [])
+    names = set(_name_key(name) for name in changed_record_names or [])
+    return [item['domain'] for item in domains or []
+            if item.get('auto') or item['policy_path'] in paths or _name_key(item['sts_record']['name']) in names]
+
+
+def domain_scope(domains, changed, unchanged='none', size=0, turn=0):
+    """The ``domains`` a step covers: every changed one, and of the unchanged ones all, none, or a
+    rolling share of ``size`` (``unchanged='sample'``).
+
+    The share is a window over the unchanged domains in list order that moves by ``size`` each
+    ``turn`` (the role passes the hour of the run), so that hourly runs cover every domain in turn;
+    the same ``turn`` always gives the same window. Raises ValueError on an unknown ``unchanged``.
+    """
+    if unchanged not in UNCHANGED_SCOPES:
+        raise ValueError('mta_sts_verify_unchanged must be one of %s, got %r' % (', '.join(UNCHANGED_SCOPES), unchanged))
+    wanted = set(_name_key(name) for name in changed or [])
+    items = list(domains or [])
+    if unchanged == 'all':
+        return items
+    rest = [index for index, item in enumerate(items) if _name_key(item['domain']) not in wanted]
+    picked = set()
+    if unchanged == 'sample' and rest and size > 0:
+        start = (int(turn) * int(size)) % len(rest)
+        picked = set(rest[(start + step) % len(rest)] for step in range(min(int(size), len(rest))))
+    return [item for index, item in enumerate(items) if _name_key(item['domain']) in wanted or index in picked]

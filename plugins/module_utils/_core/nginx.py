@@ -147,3 +147,42 @@ def conflicting_names(dump, names, own_files):
         if path not in own and name.lower() in wanted:
             found.setdefault(name.lower(), path)
     return found
+
+
+def policy_servers(domains, certificates=None, webroot=None):
+    """The HTTPS ``server`` blocks that serve the policy hosts of ``domains``: one per certificate.
+
+    Each ``server`` block of nginx holds a TLS context of its own (about 190 KiB: 20,000 policy hosts
+    with a block each held 3.75 GiB in every nginx process, tests/bench/nginx_designs). Hosts that
+    share a certificate file and key share one block, whose ``server_name`` lists them; the
+    certificate is still loaded by the master at (re)load, after ``nginx -t`` checked it, and only
+    the listed names are served. A block's web root is fixed when its one host has a webroot of its
+    own; when every host's webroot is ``<webroot>/<domain>`` (the role's default), the block serves
+    ``root`` None, which the vhost template turns into ``<webroot>/<domain of $host>``.
+
+    ``domains``: the completed domains (``complete_domains``); ``certificates``: the ``certificates``
+    of mta_sts_certificate_info for the ACME ones (an ACME host without a usable certificate gets no
+    HTTPS server yet: nginx -t would refuse a missing file). Returns ``{'servers': [{'names',
+    'certificate', 'key', 'root', 'acme'}], 'waiting': [host]}`` in the order first seen.
+    """
+    acme = dict((entry['domain'], entry) for entry in certificates or [])
+    shared = webroot.rstrip('/') if webroot else None
+    servers = []
+    index = {}
+    waiting = []
+    for site in domains or []:
+        entry = acme.get(site['domain']) if site.get('acme') else None
+        if site.get('acme') and not (entry and entry.get('usable')):
+            waiting.append(site['mta_sts_host'])
+            continue
+        own_root = None if shared and site['webroot'] == '%s/%s' % (shared, site['domain']) else site['webroot']
+        # An ACME certificate is the host's own (its serial is written beside it): one block each.
+        key = (site['tls_certificate'], site['tls_certificate_key'], own_root, site['domain'] if entry else None)
+        if key in index:
+            servers[index[key]]['names'].append(site['mta_sts_host'])
+            continue
+        index[key] = len(servers)
+        servers.append({'names': [site['mta_sts_host']], 'certificate': site['tls_certificate'],
+                        'key': site['tls_certificate_key'], 'root': own_root,
+                        'acme': {'serial': entry.get('serial'), 'not_after': entry.get('not_after')} if entry else None})
+    return {'servers': servers, 'waiting': waiting}
