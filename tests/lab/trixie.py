@@ -53,6 +53,7 @@ from typing import Optional, Sequence
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mailsec_lab as labtools  # noqa: E402 pylint: disable=wrong-import-position
 from mailsec_lab import addresses as lab_addresses, processes as lab_processes  # noqa: E402 pylint: disable=wrong-import-position
+from mailsec_lab.private_host import pin_port_80  # noqa: E402 pylint: disable=wrong-import-position
 
 SUITE = "trixie"
 # debootstrap --include: what the second stage needs before apt can install the rest.
@@ -338,9 +339,6 @@ def run_inside(argv: Sequence[str]) -> int:
 # ---------------------------------------------------------------------------------------------
 # `make demo` and `make demo-stop` on Debian 13, as a new user runs them
 
-# The demo's nginx (the host's own, started by the role) loads Debian's default site, which listens
-# on *:80 of the shared network: hold the lock that every user of this machine's nginx holds.
-HOST_NGINX_LOCK = "/tmp/mailsec-host-nginx.lock"
 SUMMARY_HEAD = "domain(s) verified"
 
 
@@ -389,27 +387,25 @@ def demo(repo: str, log=print) -> dict:
         commit = subprocess.run(["git", "-C", str(clone), "log", "-1", "--format=%h %s"], capture_output=True,
                                 text=True, check=True).stdout.strip()
         log(f"clean clone of {repo} at {commit}")
-        with open(HOST_NGINX_LOCK, "a", encoding="ascii") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            before = _host_snapshot()
-            for target in ("demo", "demo-stop"):
-                t0 = time.monotonic()
-                result["stop_pending"] = target == "demo"
-                code, out = _inside(["make", "-C", f"{SHARE}/mta_sts", target], env, log_path)
-                result[target + "_seconds"] = round(time.monotonic() - t0, 1)
-                log(f"make {target} in the Debian 13 host: exit {code} in {result[target + '_seconds']} s")
-                if code != 0:
-                    raise labtools.LabError(f"make {target} failed in the Debian 13 host (exit {code}); log {log_path}:\n"
-                                            + "\n".join(out.splitlines()[-25:]))
-                if target == "demo":
-                    summary = demo_summary(out)
-                    result["summary"] = summary
-                    log("verify summary: " + " | ".join(summary))
-                    domains = [line for line in summary if "check(s) ok" in line]
-                    if (len(domains) != len(labtools.DOMAINS) or not any("none fails" in line for line in summary)
-                            or not all(line.endswith(" 0 warning(s), 0 error(s)") for line in domains)):
-                        raise labtools.LabError(f"make demo's verify summary is not all ok: {summary}; log {log_path}")
-            after = _host_snapshot()
+        before = _host_snapshot()
+        for target in ("demo", "demo-stop"):
+            t0 = time.monotonic()
+            result["stop_pending"] = target == "demo"
+            code, out = _inside(["make", "-C", f"{SHARE}/mta_sts", target], env, log_path)
+            result[target + "_seconds"] = round(time.monotonic() - t0, 1)
+            log(f"make {target} in the Debian 13 host: exit {code} in {result[target + '_seconds']} s")
+            if code != 0:
+                raise labtools.LabError(f"make {target} failed in the Debian 13 host (exit {code}); log {log_path}:\n"
+                                        + "\n".join(out.splitlines()[-25:]))
+            if target == "demo":
+                summary = demo_summary(out)
+                result["summary"] = summary
+                log("verify summary: " + " | ".join(summary))
+                domains = [line for line in summary if "check(s) ok" in line]
+                if (len(domains) != len(labtools.DOMAINS) or not any("none fails" in line for line in summary)
+                        or not all(line.endswith(" 0 warning(s), 0 error(s)") for line in domains)):
+                    raise labtools.LabError(f"make demo's verify summary is not all ok: {summary}; log {log_path}")
+        after = _host_snapshot()
         if after != before:
             raise labtools.LabError(f"make demo-stop did not leave the host as make demo found it: before {before}, "
                                     f"after {after}")
@@ -426,6 +422,24 @@ def demo(repo: str, log=print) -> dict:
 
 # ---------------------------------------------------------------------------------------------
 # The init (PID 1 of the host's PID namespace; runs this machine's Python, outside the chroot)
+
+def _pin_nginx_port_80(merged: Path) -> None:
+    """Debian's default site listens on *:80; the host shares this machine's network, where that would
+    take port 80 of every loopback address from the lab and the tests (and they check for it): in the
+    overlay, bind such listens to the host's own web address (the same rewrite as a private nginx copy)."""
+    etc = merged / "etc" / "nginx"
+    for folder in ("conf.d", "sites-enabled"):
+        for entry in sorted((etc / folder).glob("*")):
+            target = entry
+            if entry.is_symlink():  # sites-enabled/default -> ../sites-available/default (or /etc/nginx/...)
+                link = os.readlink(entry)
+                target = merged / link.lstrip("/") if os.path.isabs(link) else entry.parent / link
+            if target.is_file():
+                text = target.read_text(errors="surrogateescape")
+                pinned = pin_port_80(text, WEB_ADDRESS)
+                if pinned != text:
+                    target.write_text(pinned, errors="surrogateescape")
+
 
 def _init(root: str, base: str) -> None:
     merged = Path(base) / "root"
@@ -451,6 +465,7 @@ def _init(root: str, base: str) -> None:
             (merged / target).unlink()
         shutil.copyfile(source, merged / target)
     (merged / "etc" / "hostname").write_text(HOSTNAME + "\n")
+    _pin_nginx_port_80(merged)
     # DIR/share, for handing the host files from the controller (e.g. a clone of the repository).
     (merged / SHARE.lstrip("/")).mkdir(parents=True, exist_ok=True)
     sh("mount", "--bind", str(Path(base) / "share"), str(merged / SHARE.lstrip("/")))
