@@ -95,7 +95,7 @@ SANITY_PYTHON_CANDIDATES = $(wildcard $(PYENV_ROOT)/versions/3.*/bin/python3)
 INTEGRATION_TESTS := $(wildcard tests/integration/test_*.py tests/integration/*/test_*.py)
 TEST_STEPS := $(strip unit $(if $(INTEGRATION_TESTS),integration) molecule trixie sanity lint changelog-lint release-check docs)
 
-.PHONY: test test-setup check venv venv-parts system-packages unit integration molecule trixie sanity lint changelog-lint \
+.PHONY: test test-setup check venv venv-parts system-packages print-system-packages unit integration molecule trixie sanity lint changelog-lint \
 	release-check docs demo demo-stop constraints clean
 
 # pytest-xdist workers. Integration: one lab per worker (MAILSEC_LAB_NET, MAILSEC_LAB_NET + 1, ...).
@@ -200,6 +200,8 @@ venv-parts: system-packages $(STAMP) $(COLLECTION_LINK) $(COMMUNITY_CRYPTO_STAMP
 # keeps both from starting); prometheus (promtool, and the server the metrics test runs), prometheus-node-exporter,
 # cron, python3-dnspython (the monitor role's cron path and its runner on the system Python) and
 # systemd-analyze (its units, verified offline) by the metrics tests; apt runs only when one of them is missing.
+SYSTEM_PACKAGES := nginx bind9 bind9-dnsutils knot pdns-server pdns-backend-sqlite3 pebble apache2 openssh-server \
+	postfix postfix-mta-sts-resolver prometheus prometheus-node-exporter cron python3-dnspython systemd curl debootstrap
 system-packages:
 	@if command -v nginx >/dev/null && command -v named >/dev/null && command -v nsupdate >/dev/null \
 	    && command -v knotd >/dev/null && command -v pdns_server >/dev/null && command -v pdnsutil >/dev/null \
@@ -211,12 +213,10 @@ system-packages:
 	    && command -v systemd-analyze >/dev/null && command -v curl >/dev/null && command -v debootstrap >/dev/null && /usr/bin/python3 -c 'import dns.resolver' 2>/dev/null; then
 	  exit 0
 	fi
-	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, knot, pdns-server, pdns-backend-sqlite3, pebble, apache2, openssh-server, postfix, postfix-mta-sts-resolver, prometheus, prometheus-node-exporter, cron, python3-dnspython, systemd, curl, debootstrap)"
+	echo "==> installing system packages ($(SYSTEM_PACKAGES))"
 	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 	apt-get update
-	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils knot pdns-server pdns-backend-sqlite3 \
-	  pebble apache2 openssh-server postfix postfix-mta-sts-resolver \
-	  prometheus prometheus-node-exporter cron python3-dnspython systemd curl debootstrap
+	apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES)
 
 # pip runs again only when a requirements or constraints file changes.
 $(STAMP): requirements-dev.txt requirements.txt constraints.txt
@@ -380,6 +380,10 @@ molecule: venv
 	  "$(PY)" tests/lab/private_nginx.py -- molecule test --scenario-name "$$scenario"
 	done
 
+# tests/lab/trixie.py installs the same packages into its cached Debian 13 root.
+print-system-packages:
+	@echo $(SYSTEM_PACKAGES)
+
 # Debian 13 beside Debian 12 (this machine), a step of `make test` (lane 1, after integration; on
 # TRIXIE_LAB_NET, so beside the other labs). tests/lab/trixie.py builds a trixie root with debootstrap once
 # (cached in /var/cache/mailsec-lab/trixie-<hash>; cold 46 s, then reused) and starts it as a host of its
@@ -403,7 +407,17 @@ trixie: venv
 	fi
 	if [ "$$rc" -ne 0 ]; then exit "$$rc"; fi
 	molecule test --scenario-name trixie
+	"$(PY)" tests/lab/trixie.py up
+	trap '"$(PY)" tests/lab/trixie.py down' EXIT
 	"$(PY)" tests/lab/trixie.py demo
+	# The demo's clone and venv, for the postfix_outbound delivery cases against Postfix 3.10 and
+	# resolver 1.5.0 (Debian's package), then the pinned PyPI release (the role's pip install).
+	for install in package pip; do
+	  echo "==> trixie: tests/integration/test_postfix_outbound.py in the Debian 13 host, resolver from $$install"
+	  "$(PY)" tests/lab/trixie.py run -- env MAILSEC_LAB_NET=$$MAILSEC_LAB_NET MAILSEC_TEST_RESOLVER_INSTALL=$$install \
+	    PIP_CERT=/etc/ssl/certs/ca-certificates.crt sh -c 'cd /srv/mailsec-share/mta_sts && .venv/bin/python -m pytest \
+	    -p no:cacheprovider tests/integration/test_postfix_outbound.py'"$$([ $$install = pip ] && echo " -k 'delivery or resolver or chosen_install'")"
+	done
 
 # antsibull-docs writes the RST of every plugin and role (from the working tree, through .collections),
 # Sphinx builds HTML with docs/conf.py; -W and nitpicky: any warning, a broken reference included,

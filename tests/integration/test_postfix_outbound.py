@@ -68,6 +68,11 @@ def main_cf(setup):
         return handle.read()
 
 
+# How the role installs the resolver: Debian's package (default), or `pip` (the pinned PyPI release;
+# `make trixie` runs the delivery cases that way inside the Debian 13 host).
+RESOLVER_INSTALL = os.environ.get('MAILSEC_TEST_RESOLVER_INSTALL') or 'package'
+
+
 @pytest.fixture(scope='module')
 def setup(lab, tmp_path_factory):
     base = pl.make_private_dir('mailsec-postfix-')
@@ -102,6 +107,9 @@ def setup(lab, tmp_path_factory):
             'postfix_outbound_postfix_config_directory': postfix.config_dir,
             'postfix_outbound_check_domains': sorted(CASES),
         }
+        if RESOLVER_INSTALL == 'pip':
+            # The PyPI release in a virtualenv under the test's own folder (nothing left in /opt).
+            role_vars.update(postfix_outbound_install='pip', postfix_outbound_virtualenv=os.path.join(base, 'venv'))
         state.update(base=base, postfix=postfix, tmp=tmp_path_factory.mktemp('postfix-outbound'), record=record,
                      playbook=playbook, pid_file=os.path.join(base, 'resolver.pid'), vars=role_vars)
         state['main_cf_before'] = main_cf(state)
@@ -144,6 +152,17 @@ def test_apply_then_rerun_changes_nothing(setup):
     code, output = setup['second_run']
     assert code == 0, output[-3000:]
     assert recap_changed(output) == 0, output[-3000:]
+
+
+def test_the_resolver_runs_from_the_chosen_install(setup):
+    # package: Debian's /usr/bin/mta-sts-daemon; pip: the virtualenv's, never the package's.
+    pid = _resolver_pid(setup)
+    assert pid, 'no resolver running after the role'
+    with open('/proc/%d/cmdline' % pid, 'rb') as handle:
+        argv = handle.read().decode(errors='replace').split('\0')
+    expected = (os.path.join(setup['base'], 'venv', 'bin', 'mta-sts-daemon') if RESOLVER_INSTALL == 'pip'
+                else '/usr/bin/mta-sts-daemon')
+    assert expected in argv, argv
 
 
 def test_finding7_the_resolver_configuration_is_not_world_readable(setup):
