@@ -342,8 +342,10 @@ def _inside_argv(argv: Sequence[str], env: Optional[dict] = None) -> list[str]:
         raise labtools.LabError("the trixie host is not running (trixie.py up)")
     variables = ["HOME=/root", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"]
     variables += [f"{key}={value}" for key, value in (env or {}).items()]
-    # The init itself is not chrooted (it runs this machine's Python): chroot after entering.
-    return ["nsenter", "-t", str(state["init_pid"]), "--mount", "--uts", "--pid", "--",
+    # The init itself is not chrooted (it runs this machine's Python): chroot after entering. --root: the
+    # init's root, not the mount namespace's (setns resets the root to it), which differ when this runs
+    # chrooted itself (make test inside a Debian 13 host).
+    return ["nsenter", "-t", str(state["init_pid"]), "--mount", "--uts", "--pid", "--root", "--",
             "chroot", str(Path(state["dir"]) / "root"), "env", "-i", *variables, *argv]
 
 
@@ -397,7 +399,7 @@ def demo(repo: str, log=print) -> dict:
            "PIP_CERT": "/etc/ssl/certs/ca-certificates.crt", "DEBIAN_FRONTEND": "noninteractive"}
     try:
         # The overlay is mounted in the host's own mount namespace only: edit it from there.
-        subprocess.run(["nsenter", "-t", str(state["init_pid"]), "--mount", "--", sys.executable,
+        subprocess.run(["nsenter", "-t", str(state["init_pid"]), "--mount", "--root", "--", sys.executable,
                         str(Path(__file__).resolve()), "_pin_port_80", str(Path(state["dir"]) / "root")], check=True)
         shutil.rmtree(clone, ignore_errors=True)
         log_path.unlink(missing_ok=True)
