@@ -42,6 +42,14 @@ def _resolver_pid(setup):
     return pid if labtools.pid_alive(pid) else None
 
 
+def _role_default(name):
+    """A default of the role (roles/postfix_outbound/defaults/main.yml), read where it is set."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    path = os.path.join(os.path.dirname(__file__), '..', '..', 'roles', 'postfix_outbound', 'defaults', 'main.yml')
+    with open(path) as handle:
+        return yaml.safe_load(handle)[name]
+
+
 def run_role(setup, extra=None, check=False):
     """ansible-playbook with the role on localhost, modules in the lab namespace; ``(rc, output)``."""
     variables = dict(setup['vars'], **(extra or {}))
@@ -50,8 +58,8 @@ def run_role(setup, extra=None, check=False):
     if check:
         argv += ['--check', '--diff']
     # Pipelining: each module goes to the interpreter (the namespace wrapper) on stdin, no temp files.
-    proc = subprocess.run(argv, env=ansible_env({'ANSIBLE_PIPELINING': '1'}), capture_output=True, text=True,
-                          timeout=300, check=False)
+    proc = subprocess.run(argv, env=ansible_env(dict({'ANSIBLE_PIPELINING': '1'}, **setup.get('pip_env', {}))),
+                          capture_output=True, text=True, timeout=300, check=False)
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -108,8 +116,15 @@ def setup(lab, tmp_path_factory):
             'postfix_outbound_check_domains': sorted(CASES),
         }
         if RESOLVER_INSTALL == 'pip':
-            # The PyPI release in a virtualenv under the test's own folder (nothing left in /opt).
+            # The PyPI release in a virtualenv under the test's own folder (nothing left in /opt). The modules
+            # run in the lab's namespace, whose resolver knows only the lab's names: the role's pip install
+            # takes the pinned release and its dependencies from a folder downloaded here first (pip reads
+            # PIP_NO_INDEX and PIP_FIND_LINKS from the environment the modules inherit).
             role_vars.update(postfix_outbound_install='pip', postfix_outbound_virtualenv=os.path.join(base, 'venv'))
+            wheels = os.path.join(base, 'wheels')
+            subprocess.run([sys.executable, '-m', 'pip', 'download', '-q', '--dest', wheels,
+                            'postfix-mta-sts-resolver==%s' % _role_default('postfix_outbound_pip_version')], check=True)
+            state['pip_env'] = {'PIP_NO_INDEX': '1', 'PIP_FIND_LINKS': wheels}
         state.update(base=base, postfix=postfix, tmp=tmp_path_factory.mktemp('postfix-outbound'), record=record,
                      playbook=playbook, pid_file=os.path.join(base, 'resolver.pid'), vars=role_vars)
         state['main_cf_before'] = main_cf(state)
