@@ -80,6 +80,8 @@ def system_packages() -> tuple[str, ...]:
 
 def all_packages() -> tuple[str, ...]:
     return tuple(sorted(set(PACKAGES) | set(system_packages())))
+
+
 # Versions recorded in the root's build record (and printed by `build`): what this host proves.
 VERSIONED = ("nginx", "postfix", "postfix-mta-sts-resolver", "python3", "openssh-server", "base-files", "bind9",
              "knot", "pdns-server", "apache2", "util-linux")
