@@ -10,6 +10,9 @@
 #                        (tests/lab/pytest_lab.py) (part of `make test` once it holds test_*.py files)
 #   make molecule        the role scenarios in extensions/molecule/ against this machine, with a private copy
 #                        of its nginx (tests/lab/private_nginx.py), on lab net MOLECULE_LAB_NET
+#   make trixie          Debian 13: the molecule scenario trixie (the roles in a debootstrap trixie host) and
+#                        make demo + demo-stop inside that host on a clean clone (tests/lab/trixie.py), on lab
+#                        net TRIXIE_LAB_NET; SKIPPED with the reason when the root cannot be built here
 #   make sanity          ansible-test sanity on a copy of the tracked tree
 #   make lint            ansible-lint (production profile, see .ansible-lint)
 #   make changelog-lint  antsibull-changelog lint
@@ -20,6 +23,8 @@
 #   make test            all of the above, in lanes side by side (TEST_LANES); each step's output in
 #                        .test-logs/STEP.log, a table of the steps' times at the end, and the tail of each
 #                        failed step's log; fails if any step fails. No step changes this machine's nginx.
+#                        A step that could not run here (trixie without Debian's archive) says SKIPPED and why;
+#                        the end lists every skipped part with its reason.
 #   make check           the edit loop: unit + sanity + lint side by side (about 3 min warm)
 #   make demo / demo-stop  the local lab end to end (see tests/playbooks/lab.yml, tests/lab/);
 #                        `make demo LAB_ACME=1` gets the certificates from the lab's Pebble ACME server
@@ -88,9 +93,9 @@ SANITY_PYTHON_CANDIDATES = $(wildcard $(PYENV_ROOT)/versions/3.*/bin/python3)
 # Integration tests join `make test` only once there are some: pytest exits 5 on an empty
 # collection, and `make integration` run by hand on an empty tests/integration fails for that.
 INTEGRATION_TESTS := $(wildcard tests/integration/test_*.py tests/integration/*/test_*.py)
-TEST_STEPS := $(strip unit $(if $(INTEGRATION_TESTS),integration) molecule sanity lint changelog-lint release-check docs)
+TEST_STEPS := $(strip unit $(if $(INTEGRATION_TESTS),integration) molecule trixie sanity lint changelog-lint release-check docs)
 
-.PHONY: test test-setup check venv venv-parts system-packages unit integration molecule trixie sanity lint changelog-lint \
+.PHONY: test test-setup check venv venv-parts system-packages print-system-packages unit integration molecule trixie sanity lint changelog-lint \
 	release-check docs demo demo-stop constraints clean
 
 # pytest-xdist workers. Integration: one lab per worker (MAILSEC_LAB_NET, MAILSEC_LAB_NET + 1, ...).
@@ -98,13 +103,18 @@ UNIT_WORKERS ?= 2
 INTEGRATION_WORKERS ?= 2
 # The lanes of `make test`, side by side; the steps of one lane (comma-separated) run one after another.
 # No step uses this machine's nginx (integration workers and molecule each have a private copy of it) and
-# each lab has a net of its own (integration: MAILSEC_LAB_NET + worker index; molecule: MOLECULE_LAB_NET), so
-# the lanes only share the CPUs. Measured on this 2-core machine: see the README's "How it is tested".
-TEST_LANES ?= integration molecule,unit,sanity,lint,changelog-lint,release-check,docs
+# each lab has a net of its own (integration: MAILSEC_LAB_NET + worker index; molecule: MOLECULE_LAB_NET;
+# trixie: TRIXIE_LAB_NET), so the lanes only share the CPUs. trixie has a lane of its own: much of it waits on
+# Debian's archive and PyPI (a cold root, the demo's venv). Measured on this 2-core machine: see the README's
+# "How it is tested".
+TEST_LANES ?= integration trixie molecule,unit,sanity,lint,changelog-lint,release-check,docs
 TEST_LOGS := $(CURDIR)/.test-logs
 MOLECULE_LAB_NET ?= $(shell echo $$(( $${MAILSEC_LAB_NET:-0} + $(INTEGRATION_WORKERS) )))
 # Not the demo's /tmp/mailsec-lab: a demo left running must not meet the scenarios' lab.
 MOLECULE_LAB_DIR ?= /tmp/mailsec-lab-molecule
+# The trixie step (the Debian 13 host and the lab its scenario uses, then the demo inside it): the next net.
+TRIXIE_LAB_NET ?= $(shell echo $$(( $${MAILSEC_LAB_NET:-0} + $(INTEGRATION_WORKERS) + 1 )))
+TRIXIE_LAB_DIR ?= /tmp/mailsec-lab-trixie-$(TRIXIE_LAB_NET)
 
 # Every step runs even after one fails (so one run shows all problems); the target fails if any did.
 # Each step's output goes to its log; the console gets each step's start and end, pytest's closing
@@ -140,8 +150,9 @@ test:
 	printf '%-16s %-8s %8s\n' step result seconds
 	for step in $(TEST_STEPS); do
 	  read -r dummy rc seconds < <(grep "^$$step " "$(TEST_LOGS)/steps")
-	  if [ "$$rc" = 0 ]; then result=passed; elif [ "$$rc" = 127 ] && [ "$$seconds" = 0 ]; then result='not run'; else result=FAILED; fi
-	  [ "$$result" = passed ] || failed="$$failed $$step"
+	  if [ "$$rc" = 0 ] && grep -q '^==> [^ ]*: SKIPPED: ' "$(TEST_LOGS)/$$step.log" 2>/dev/null; then result=skipped
+	  elif [ "$$rc" = 0 ]; then result=passed; elif [ "$$rc" = 127 ] && [ "$$seconds" = 0 ]; then result='not run'; else result=FAILED; fi
+	  [ "$$result" = passed ] || [ "$$result" = skipped ] || failed="$$failed $$step"
 	  printf '%-16s %-8s %8s\n' "$$step" "$$result" "$$seconds"
 	done
 	printf '%-16s %-8s %8s\n' 'make test' '' "$$(( $$(date +%s) - started ))"
@@ -151,11 +162,19 @@ test:
 	  tail -n 60 "$(TEST_LOGS)/$$step.log" || true
 	done
 	echo
+	# A step that cannot run here (e.g. trixie without Debian's archive) passes but says SKIPPED and why,
+	# once per part it did not run: never silent.
+	skipped=$$(grep -h '^==> [^ ]*: SKIPPED: ' $(foreach s,$(TEST_STEPS),"$(TEST_LOGS)/$(s).log") 2>/dev/null || true)
+	if [ -n "$$skipped" ]; then
+	  echo "==> make test: $$(grep -c . <<<"$$skipped") part(s) SKIPPED:"
+	  echo "$$skipped"
+	  echo
+	fi
 	if [ -n "$$failed" ]; then
 	  echo "==> make test: FAILED:$$failed (of: $(TEST_STEPS))" >&2
 	  exit 1
 	fi
-	echo "==> make test: all steps passed ($(TEST_STEPS))"
+	echo "==> make test: all steps passed ($(TEST_STEPS))$${skipped:+, $$(grep -c . <<<"$$skipped") part(s) of them SKIPPED (listed above)}"
 
 # Both venvs (and apt) at once.
 test-setup: venv-parts $(IMPORTER_STAMP)
@@ -184,6 +203,9 @@ venv-parts: system-packages $(STAMP) $(COLLECTION_LINK) $(COMMUNITY_CRYPTO_STAMP
 # cron, python3-dnspython (the monitor role's cron path and its runner on the system Python) and
 # systemd-analyze (its units, verified offline) by the metrics tests, dovecot-imapd (the lab mailbox the
 # TLS reports are read from over IMAP); apt runs only when one of them is missing.
+SYSTEM_PACKAGES := nginx bind9 bind9-dnsutils knot pdns-server pdns-backend-sqlite3 pebble apache2 openssh-server \
+	postfix postfix-mta-sts-resolver prometheus prometheus-node-exporter cron python3-dnspython systemd curl debootstrap \
+	dovecot-imapd
 system-packages:
 	@if command -v nginx >/dev/null && command -v named >/dev/null && command -v nsupdate >/dev/null \
 	    && command -v knotd >/dev/null && command -v pdns_server >/dev/null && command -v pdnsutil >/dev/null \
@@ -196,12 +218,10 @@ system-packages:
 	    && command -v dovecot >/dev/null && /usr/bin/python3 -c 'import dns.resolver' 2>/dev/null; then
 	  exit 0
 	fi
-	echo "==> installing system packages (nginx, bind9, bind9-dnsutils, knot, pdns-server, pdns-backend-sqlite3, pebble, apache2, openssh-server, postfix, postfix-mta-sts-resolver, prometheus, prometheus-node-exporter, cron, python3-dnspython, systemd, curl, debootstrap, dovecot-imapd)"
+	echo "==> installing system packages ($(SYSTEM_PACKAGES))"
 	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 	apt-get update
-	apt-get install -y --no-install-recommends nginx bind9 bind9-dnsutils knot pdns-server pdns-backend-sqlite3 \
-	  pebble apache2 openssh-server postfix postfix-mta-sts-resolver \
-	  prometheus prometheus-node-exporter cron python3-dnspython systemd curl debootstrap dovecot-imapd
+	apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES)
 
 # pip runs again only when a requirements or constraints file changes.
 $(STAMP): requirements-dev.txt requirements.txt constraints.txt
@@ -366,20 +386,44 @@ molecule: venv
 	  "$(PY)" tests/lab/private_nginx.py -- molecule test --scenario-name "$$scenario"
 	done
 
-# Debian 13 beside Debian 12 (this machine), by hand this round (not yet a step of `make test`):
-# tests/lab/trixie.py builds a trixie root with debootstrap once (cached in
-# /var/cache/mailsec-lab/trixie-<hash>; cold 46 s, then reused) and starts it as a host of its own; the
-# scenario runs the mta_sts role there over SSH; `trixie.py demo` runs `make demo` and `make demo-stop`
-# inside it on a clean clone. Exit 3 from `trixie.py build`: the root cannot be built here (no
-# archive), and the step says so and is skipped.
+# tests/lab/trixie.py installs the same packages into its cached Debian 13 root.
+print-system-packages:
+	@echo $(SYSTEM_PACKAGES)
+
+# Debian 13 beside Debian 12 (this machine), a step of `make test` (lane 1, after integration; on
+# TRIXIE_LAB_NET, so beside the other labs). tests/lab/trixie.py builds a trixie root with debootstrap once
+# (cached in /var/cache/mailsec-lab/trixie-<hash>; cold 46 s, then reused) and starts it as a host of its
+# own (mount, PID and UTS namespaces; its nginx's port-80 listens pinned to the host's own address, so
+# nothing here touches this machine's nginx or takes *:80); the molecule scenario `trixie` runs the roles
+# there over SSH; `trixie.py demo` runs `make demo` and `make demo-stop` inside it on a clean clone of
+# HEAD. Exit 3 from `trixie.py build`: the root cannot be built here (Debian's archive unreachable,
+# no debootstrap): each part prints a SKIPPED line with the reason, which `make test` lists at its end.
+TRIXIE_PARTS := molecule scenario trixie (the roles on Debian 13)|make demo and make demo-stop inside Debian 13
 trixie: venv
-	@echo "==> trixie: the Debian 13 root (tests/lab/trixie.py build)"
+	@export MAILSEC_LAB_NET=$(TRIXIE_LAB_NET) MAILSEC_LAB_DIR=$(TRIXIE_LAB_DIR)
+	echo "==> trixie: the Debian 13 root (tests/lab/trixie.py build), lab net $$MAILSEC_LAB_NET"
 	rc=0
-	"$(PY)" tests/lab/trixie.py build || rc=$$?
-	if [ "$$rc" -eq 3 ]; then echo "==> trixie: SKIPPED: Debian's archive cannot be reached (see above)"; exit 0; fi
+	out=$$("$(PY)" tests/lab/trixie.py build 2>&1) || rc=$$?
+	echo "$$out"
+	if [ "$$rc" -eq 3 ]; then
+	  reason=$$(sed -n 's/^SKIP: //p' <<<"$$out")
+	  IFS='|' read -ra parts <<<"$(TRIXIE_PARTS)"
+	  for part in "$${parts[@]}"; do echo "==> trixie: SKIPPED: $$part: $$reason"; done
+	  exit 0
+	fi
 	if [ "$$rc" -ne 0 ]; then exit "$$rc"; fi
 	molecule test --scenario-name trixie
+	"$(PY)" tests/lab/trixie.py up
+	trap '"$(PY)" tests/lab/trixie.py down' EXIT
 	"$(PY)" tests/lab/trixie.py demo
+	# The demo's clone and venv, for the postfix_outbound delivery cases against Postfix 3.10 and
+	# resolver 1.5.0 (Debian's package), then the pinned PyPI release (the role's pip install).
+	for install in package pip; do
+	  echo "==> trixie: tests/integration/test_postfix_outbound.py in the Debian 13 host, resolver from $$install"
+	  "$(PY)" tests/lab/trixie.py run -- env MAILSEC_LAB_NET=$$MAILSEC_LAB_NET MAILSEC_TEST_RESOLVER_INSTALL=$$install \
+	    PIP_CERT=/etc/ssl/certs/ca-certificates.crt sh -c 'cd /srv/mailsec-share/mta_sts && .venv/bin/python -m pytest \
+	    -p no:cacheprovider tests/integration/test_postfix_outbound.py'"$$([ $$install = pip ] && echo " -k 'delivery or resolver or chosen_install'")"
+	done
 
 # antsibull-docs writes the RST of every plugin and role (from the working tree, through .collections),
 # Sphinx builds HTML with docs/conf.py; -W and nitpicky: any warning, a broken reference included,

@@ -42,6 +42,14 @@ def _resolver_pid(setup):
     return pid if labtools.pid_alive(pid) else None
 
 
+def _role_default(name):
+    """A default of the role (roles/postfix_outbound/defaults/main.yml), read where it is set."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    path = os.path.join(os.path.dirname(__file__), '..', '..', 'roles', 'postfix_outbound', 'defaults', 'main.yml')
+    with open(path) as handle:
+        return yaml.safe_load(handle)[name]
+
+
 def run_role(setup, extra=None, check=False):
     """ansible-playbook with the role on localhost, modules in the lab namespace; ``(rc, output)``."""
     variables = dict(setup['vars'], **(extra or {}))
@@ -50,8 +58,8 @@ def run_role(setup, extra=None, check=False):
     if check:
         argv += ['--check', '--diff']
     # Pipelining: each module goes to the interpreter (the namespace wrapper) on stdin, no temp files.
-    proc = subprocess.run(argv, env=ansible_env({'ANSIBLE_PIPELINING': '1'}), capture_output=True, text=True,
-                          timeout=300, check=False)
+    proc = subprocess.run(argv, env=ansible_env(dict({'ANSIBLE_PIPELINING': '1'}, **setup.get('pip_env', {}))),
+                          capture_output=True, text=True, timeout=300, check=False)
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -66,6 +74,11 @@ def run_info(setup, domains):
 def main_cf(setup):
     with open(os.path.join(setup['postfix'].config_dir, 'main.cf'), 'rb') as handle:
         return handle.read()
+
+
+# How the role installs the resolver: Debian's package (default), or `pip` (the pinned PyPI release;
+# `make trixie` runs the delivery cases that way inside the Debian 13 host).
+RESOLVER_INSTALL = os.environ.get('MAILSEC_TEST_RESOLVER_INSTALL') or 'package'
 
 
 @pytest.fixture(scope='module')
@@ -102,6 +115,16 @@ def setup(lab, tmp_path_factory):
             'postfix_outbound_postfix_config_directory': postfix.config_dir,
             'postfix_outbound_check_domains': sorted(CASES),
         }
+        if RESOLVER_INSTALL == 'pip':
+            # The PyPI release in a virtualenv under the test's own folder (nothing left in /opt). The modules
+            # run in the lab's namespace, whose resolver knows only the lab's names: the role's pip install
+            # takes the pinned release and its dependencies from a folder downloaded here first (pip reads
+            # PIP_NO_INDEX and PIP_FIND_LINKS from the environment the modules inherit).
+            role_vars.update(postfix_outbound_install='pip', postfix_outbound_virtualenv=os.path.join(base, 'venv'))
+            wheels = os.path.join(base, 'wheels')
+            subprocess.run([sys.executable, '-m', 'pip', 'download', '-q', '--dest', wheels,
+                            'postfix-mta-sts-resolver==%s' % _role_default('postfix_outbound_pip_version')], check=True)
+            state['pip_env'] = {'PIP_NO_INDEX': '1', 'PIP_FIND_LINKS': wheels}
         state.update(base=base, postfix=postfix, tmp=tmp_path_factory.mktemp('postfix-outbound'), record=record,
                      playbook=playbook, pid_file=os.path.join(base, 'resolver.pid'), vars=role_vars)
         state['main_cf_before'] = main_cf(state)
@@ -144,6 +167,17 @@ def test_apply_then_rerun_changes_nothing(setup):
     code, output = setup['second_run']
     assert code == 0, output[-3000:]
     assert recap_changed(output) == 0, output[-3000:]
+
+
+def test_the_resolver_runs_from_the_chosen_install(setup):
+    # package: Debian's /usr/bin/mta-sts-daemon; pip: the virtualenv's, never the package's.
+    pid = _resolver_pid(setup)
+    assert pid, 'no resolver running after the role'
+    with open('/proc/%d/cmdline' % pid, 'rb') as handle:
+        argv = handle.read().decode(errors='replace').split('\0')
+    expected = (os.path.join(setup['base'], 'venv', 'bin', 'mta-sts-daemon') if RESOLVER_INSTALL == 'pip'
+                else '/usr/bin/mta-sts-daemon')
+    assert expected in argv, argv
 
 
 def test_finding7_the_resolver_configuration_is_not_world_readable(setup):

@@ -20,7 +20,10 @@ or a worker and this machine's own nginx) cannot both hold *:80. Files the lab i
 
 /run stays this machine's (the lab's and Postfix's sockets, cron's PID file...) except /run/nginx.pid:
 a private folder is mounted over /run and every entry of the real /run but nginx.pid is bound back
-into it, the real one reached through a file descriptor opened before.
+into it, the real one reached through a view of it bound (in the new namespace) before. Not through a
+file descriptor opened before unshare(): that names a mount of the old namespace, which util-linux 2.41's
+mount (Debian 13; open_tree(2) with OPEN_TREE_CLONE) refuses as a bind source (EINVAL), where 2.38's
+mount(2) took it.
 
 Only the calling thread moves to the new namespace (unshare(2) with CLONE_NEWNS in a process with
 threads, such as an execnet worker); the tests run in that thread, and so does every subprocess.
@@ -29,6 +32,7 @@ threads, such as an execnet worker); the tests run in that thread, and so does e
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import re
 import shutil
@@ -159,7 +163,8 @@ def enter(listen_address: str, prefix: str = "mailsec-nginx-") -> Optional[Priva
     except BaseException:
         private.stop()
         raise
-    real_run = os.open(RUN, os.O_RDONLY | os.O_DIRECTORY)
+    # Outside ``root``: removed with os.rmdir only, never rmtree (it may still show the real /run).
+    real_run = Path(tempfile.mkdtemp(prefix=prefix + "run-", dir="/tmp"))
     try:
         os.unshare(os.CLONE_NEWNS)
         # From here on a failure leaves mounts that only this process sees: stop() detaches them.
@@ -167,12 +172,13 @@ def enter(listen_address: str, prefix: str = "mailsec-nginx-") -> Optional[Priva
         atexit.register(private.stop)
         # Nothing mounted here may reach this machine's namespace.
         _sh("mount", "--make-rprivate", "/")
+        _sh("mount", "--rbind", str(RUN), str(real_run))
         _sh("mount", "--bind", str(root / "etc"), str(NGINX_ETC))
         for name, target in PRIVATE_FOLDERS.items():
             if target.is_dir():
                 _sh("mount", "--bind", str(root / name), str(target))
         _sh("mount", "--bind", str(root / "run"), str(RUN))
-        through = f"/proc/{os.getpid()}/fd/{real_run}"
+        through = str(real_run)
         for entry in sorted(os.scandir(through), key=lambda item: item.name):
             if entry.name == PID_FILE_NAME:
                 continue
@@ -192,6 +198,9 @@ def enter(listen_address: str, prefix: str = "mailsec-nginx-") -> Optional[Priva
         private.stop()
         raise
     finally:
-        os.close(real_run)
+        if private.unshared:
+            subprocess.run(["umount", "--lazy", str(real_run)], capture_output=True, check=False)
+        with contextlib.suppress(OSError):
+            os.rmdir(real_run)
     os.environ[INSIDE_ENV] = str(root)
     return private
