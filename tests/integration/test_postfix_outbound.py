@@ -315,6 +315,11 @@ def test_tlsrpt_on_postfix_37_is_refused_before_anything_changes(setup, tmp_path
     # Debian 12's Postfix 3.7 has no TLSRPT: one sentence naming the version and what is needed, and
     # nothing changed (main.cf, the resolver, no virtualenv). tests/integration/test_tlsrpt_sending.py
     # runs the same role with Postfix 3.10 on the Debian 13 host.
+    version = setup['postfix'].run('postconf', '-dh', 'mail_version').stdout.strip()
+    if tuple(int(part) for part in version.split('.')[:2]) >= (3, 10):
+        # Debian 13 (make test's trixie step runs this file there): this Postfix may send reports.
+        pytest.skip('Postfix %s is 3.10 or later: the refusal is for older ones (test_tlsrpt_sending.py runs '
+                    'the role with this one)' % version)
     before = main_cf(setup)
     pid = _resolver_pid(setup)
     venv = str(tmp_path / 'tlsrpt-venv')
@@ -322,7 +327,6 @@ def test_tlsrpt_on_postfix_37_is_refused_before_anything_changes(setup, tmp_path
                                     'postfix_outbound_tlsrpt_contact': 'tlsrpt@' + pl.SUB,
                                     'postfix_outbound_tlsrpt_virtualenv': venv})
     assert code != 0
-    version = setup['postfix'].run('postconf', '-dh', 'mail_version').stdout.strip()
     assert ('postfix_outbound_tlsrpt is true, but Postfix %s in %s cannot send TLS reports: that needs Postfix 3.10 or '
             'later built with libtlsrpt' % (version, setup['postfix'].config_dir)) in ' '.join(output.split()), output[-2000:]
     assert 'this one is older' in output and 'nothing was changed' in output
