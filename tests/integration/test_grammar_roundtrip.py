@@ -23,14 +23,16 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ansible.plugins.filter.core import to_nice_yaml
+from ansible.plugins.filter.core import FilterModule as AnsibleCoreFilters, to_nice_yaml
 
+from ansible_collections.mailsec.mta_sts.plugins.filter.mta_sts_nginx_http import mta_sts_nginx_servers
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import domains as _domains
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import grammar, policy, postfix_tables
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.resolver_config import settings_problems
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 VHOST_TEMPLATE = ROOT / 'roles' / 'mta_sts' / 'templates' / 'mta-sts.conf.j2'
+MTA_STS_WEBROOT = '/var/www/mta-sts'
 RESOLVER_TEMPLATE = ROOT / 'roles' / 'postfix_outbound' / 'templates' / 'mta-sts-daemon.yml.j2'
 NGINX = shutil.which('nginx') or '/usr/sbin/nginx'
 POSTCONF = shutil.which('postconf') or '/usr/sbin/postconf'
@@ -118,9 +120,13 @@ def vhost_dump(vhost_text, workdir):
 def render_vhost(sites, listen, http_listen, acme_webroot):
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters['zip'] = lambda left, right: list(zip(left, right))
+    env.filters.update(AnsibleCoreFilters().filters())  # hash, ... as the role's template runs in Ansible
+    # The role's own filter, under the name the template calls it by.
+    env.filters['mailsec.mta_sts.mta_sts_nginx_servers'] = mta_sts_nginx_servers
     return env.from_string(VHOST_TEMPLATE.read_text()).render(
-        ansible_managed='test', _mta_sts_certificates={}, _mta_sts_vhost_domains=sites,
-        mta_sts_nginx_listen=listen, mta_sts_nginx_http_listen=http_listen, mta_sts_acme_webroot=acme_webroot)
+        ansible_managed='test', _mta_sts_certificates={'certificates': []}, _mta_sts_vhost_domains=sites,
+        mta_sts_nginx_listen=listen, mta_sts_nginx_http_listen=http_listen, mta_sts_acme_webroot=acme_webroot,
+        mta_sts_webroot=MTA_STS_WEBROOT, mta_sts_nginx_conf_path='/etc/nginx/conf.d/mta-sts.conf')
 
 
 @pytest.fixture(scope='module')
@@ -181,14 +187,19 @@ def test_accepted_vhost_values_read_back_from_nginx_exactly(certificate_pair, si
         servers = server_blocks(text)
         https = [server for server in servers if server['listen'][0][-1:] == ['ssl']]
         plain = [server for server in servers if server['listen'][0][-1:] != ['ssl']]
-        assert len(https) == len(plain) == len(completed)
-        for item, server, port80 in zip(completed, https, plain):
-            assert server['server_name'] == [[item['mta_sts_host']]] == port80['server_name']
+        # One HTTPS server per host here (each has a web root and a certificate of its own), one port-80
+        # server for all of them.
+        assert len(https) == len(completed) and len(plain) == 1
+        port80 = plain[0]
+        assert sorted(name for names in port80['server_name'] for name in names) \
+            == sorted(item['mta_sts_host'] for item in completed)
+        assert port80['location root'] == [[defaults['acme_webroot']]]
+        for item, server in zip(completed, https):
+            assert server['server_name'] == [[item['mta_sts_host']]]
             assert server['root'] == [[item['webroot']]]
             assert server['ssl_certificate'] == [[item['tls_certificate']]]
             assert server['ssl_certificate_key'] == [[item['tls_certificate_key']]]
             assert server['listen'] == [value.split(' ') + ['ssl'] for value in listen]
-            assert port80['location root'] == [[defaults['acme_webroot']]]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -26,8 +26,6 @@ host that lacks a library, and the checks are pure (they need none).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible.module_utils.basic import missing_required_lib
-
 
 def fail_on_problems(module, problems, **result):
     """Fail the module with every ``(option, message)`` of ``problems``, naming the options in
@@ -39,6 +37,9 @@ def fail_on_problems(module, problems, **result):
 
 def check_libraries(module, libraries):
     """Fail the module for the first of ``libraries`` that could not be imported."""
+    # Imported here, not at the top: the monitor role's runner imports the backends (tlsrpt_report_info)
+    # on a Python without ansible, and never calls this.
+    from ansible.module_utils.basic import missing_required_lib  # pylint: disable=import-outside-toplevel
     for library in libraries:
         if not library.found:
             module.fail_json(msg=missing_required_lib(library.name), exception=library.import_error)
