@@ -385,6 +385,8 @@ molecule: venv
 	  echo "==> molecule: extensions/molecule/$$scenario (MAILSEC_LAB_NET=$$MAILSEC_LAB_NET)"
 	  "$(PY)" tests/lab/private_nginx.py -- molecule test --scenario-name "$$scenario"
 	done
+	# The scenarios' cleanup stops the lab but keeps its files (CA key, DKIM keys): nothing stays in /tmp.
+	"$(PY)" tests/lab/lab.py purge --dir "$$MAILSEC_LAB_DIR" >/dev/null
 
 # tests/lab/trixie.py installs the same packages into its cached Debian 13 root.
 print-system-packages:
