@@ -7,9 +7,11 @@ Part of the mailsec loopback lab (tests/lab/README.md); ``mailsec_lab`` re-expor
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import re
 import secrets
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -73,7 +75,12 @@ def issue_cert(names: Union[str, Iterable[str]], not_before: Optional[datetime.d
     trustme = _trustme()
     if isinstance(ca, trustme.CA):
         ca_obj = ca
-        base_dir = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="mailsec-certs-"))
+        if out_dir:
+            base_dir = Path(out_dir)
+        else:
+            base_dir = Path(tempfile.mkdtemp(prefix="mailsec-certs-"))
+            # A CA of no lab has no lab dir to keep them in: gone when this process ends.
+            atexit.register(shutil.rmtree, base_dir, True)
     else:
         ca_obj = load_ca(ca)
         state_dir = Path(ca["state_dir"]) if isinstance(ca, dict) else Path(
