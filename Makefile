@@ -21,7 +21,7 @@
 #                        install from git, ansible-lint in a plain clone (tests/release/release_check.py)
 #   make docs            the HTML documentation (antsibull-docs + Sphinx, no warning allowed) in .docs/html
 #   make test            all of the above, in lanes side by side (TEST_LANES); each step's output in
-#                        .test-logs/STEP.log, a table of the steps' times at the end, and the tail of each
+#                        .test-logs/STEP.log, a table of the steps' times and CPU seconds at the end, and the tail of each
 #                        failed step's log; fails if any step fails. No step changes this machine's nginx.
 #                        A step that could not run here (trixie without Debian's archive) says SKIPPED and why;
 #                        the end lists every skipped part with its reason.
@@ -125,6 +125,12 @@ test:
 	rm -rf "$(TEST_LOGS)"
 	mkdir -p "$(TEST_LOGS)"
 	steps=" $(TEST_STEPS) "
+	# The machine's busy CPU seconds so far (every core, from /proc/stat's jiffies): the end minus the start,
+	# against the cores' seconds, says whether the lanes kept the CPUs busy or waited.
+	busy_seconds() { awk -v hz="$$(getconf CLK_TCK)" '$$1 == "cpu" { print int(($$2 + $$3 + $$4 + $$7 + $$8 + $$9) / hz) }' /proc/stat; }
+	# User + system seconds of a step's processes: the second line of bash's `times` (its children).
+	cpu_seconds() { sed -n 2p "$$1" | awk '{ t = 0; for (i = 1; i <= NF; i++) { split($$i, p, /[ms]/); t += p[1] * 60 + p[2] } printf "%d", t }'; }
+	busy_start=$$(busy_seconds)
 	lane() {
 	  local step begin rc
 	  for step in $${1//,/ }; do
@@ -132,30 +138,33 @@ test:
 	    echo "==> $$step: started $$(date -u +%T), log $(TEST_LOGS)/$$step.log"
 	    begin=$$(date +%s)
 	    rc=0
-	    $(MAKE) "$$step" > "$(TEST_LOGS)/$$step.log" 2>&1 || rc=$$?
-	    echo "$$step $$rc $$(( $$(date +%s) - begin ))" >> "$(TEST_LOGS)/steps"
+	    # In a subshell of its own, so that `times` there gives the CPU seconds of this step's processes only.
+	    ( rc=0; $(MAKE) "$$step" > "$(TEST_LOGS)/$$step.log" 2>&1 || rc=$$?; times > "$(TEST_LOGS)/$$step.times"; exit $$rc ) || rc=$$?
+	    echo "$$step $$rc $$(( $$(date +%s) - begin )) $$(cpu_seconds "$(TEST_LOGS)/$$step.times")" >> "$(TEST_LOGS)/steps"
 	    echo "==> $$step: $$([ "$$rc" = 0 ] && echo passed || echo "FAILED (exit $$rc)") in $$(( $$(date +%s) - begin )) s"
 	  done
 	}
 	for l in $(TEST_LANES); do lane "$$l" & done
 	wait
 	for step in $(TEST_STEPS); do
-	  grep -q "^$$step " "$(TEST_LOGS)/steps" || echo "$$step 127 0" >> "$(TEST_LOGS)/steps"
+	  grep -q "^$$step " "$(TEST_LOGS)/steps" || echo "$$step 127 0 0" >> "$(TEST_LOGS)/steps"
 	done
 	echo
 	grep -hE '^=+ .*\b(passed|failed|error|errors)\b.* in [0-9.]+s' $(foreach s,$(TEST_STEPS),"$(TEST_LOGS)/$(s).log") 2>/dev/null \
 	  | sed 's/^/pytest: /' || true
 	failed=
 	echo
-	printf '%-16s %-8s %8s\n' step result seconds
+	printf '%-16s %-8s %8s %12s\n' step result seconds 'CPU seconds'
 	for step in $(TEST_STEPS); do
-	  read -r dummy rc seconds < <(grep "^$$step " "$(TEST_LOGS)/steps")
+	  read -r dummy rc seconds cpu < <(grep "^$$step " "$(TEST_LOGS)/steps")
 	  if [ "$$rc" = 0 ] && grep -q '^==> [^ ]*: SKIPPED: ' "$(TEST_LOGS)/$$step.log" 2>/dev/null; then result=skipped
 	  elif [ "$$rc" = 0 ]; then result=passed; elif [ "$$rc" = 127 ] && [ "$$seconds" = 0 ]; then result='not run'; else result=FAILED; fi
 	  [ "$$result" = passed ] || [ "$$result" = skipped ] || failed="$$failed $$step"
-	  printf '%-16s %-8s %8s\n' "$$step" "$$result" "$$seconds"
+	  printf '%-16s %-8s %8s %12s\n' "$$step" "$$result" "$$seconds" "$$cpu"
 	done
-	printf '%-16s %-8s %8s\n' 'make test' '' "$$(( $$(date +%s) - started ))"
+	elapsed=$$(( $$(date +%s) - started ))
+	printf '%-16s %-8s %8s %12s\n' 'make test' '' "$$elapsed" "$$(( $$(busy_seconds) - busy_start ))"
+	echo "(CPU seconds: a step's own processes; for make test, the whole machine's busy time during the steps, out of $$(( elapsed * $$(nproc) )) on $$(nproc) cores)"
 	for step in $$failed; do
 	  echo
 	  echo "==> $$step FAILED: the last 60 lines of $(TEST_LOGS)/$$step.log"
