@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The mailsec loopback lab's command line; the lab itself is the package ``mailsec_lab`` next to this file.
 
-    python tests/lab/lab.py up     [--dir DIR] [--pebble]   # idempotent
+    python tests/lab/lab.py up     [--dir DIR] [--pebble] [--host-record FILE --nginx-file F ...]   # idempotent
     python tests/lab/lab.py pebble-up [--dir DIR]           # Pebble (ACME) on a running lab; idempotent
     python tests/lab/lab.py down   [--dir DIR]   # safe when nothing runs (stops Pebble too)
     python tests/lab/lab.py purge  [--dir DIR]   # down, then remove the lab's files (and DIR if empty)

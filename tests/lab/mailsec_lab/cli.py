@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 from .config import DEFAULT_DIR, LabError
 from .core import Lab
 from .fleet import add_fleet_domains
+from .nginx import record_host
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -26,10 +27,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--pebble", action="store_true",
                         help="up: also start Pebble, the ACME test server (as pebble-up)")
     parser.add_argument("--count", type=int, default=50, help="add-fleet: how many domains (default 50)")
+    parser.add_argument("--host-record", default=None,
+                        help="up: also write, once, how this host's nginx was found (for tests/playbooks/lab_stop.yml)")
+    parser.add_argument("--nginx-file", action="append", default=[],
+                        help="up, with --host-record: a file of the lab's in the host's nginx (repeat for each)")
     args = parser.parse_args(argv)
     lab = Lab(args.dir)
     try:
         if args.command == "up":
+            if args.host_record and record_host(args.host_record, args.nginx_file):
+                print(f"host record written: {args.host_record}")
             lab.up()
             print(lab.message)
             if args.pebble:

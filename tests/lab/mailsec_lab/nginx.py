@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Union
 
 from .config import LabError, PathLike, START_TIMEOUT, check_loopback
+from .files import _write_json
 from .processes import _HELPER_PIDS, _spawn, stop_pid, wait_port
 
 
@@ -112,3 +113,31 @@ def start_nginx(conf: Union[str, PathLike], state_dir: PathLike,
         stop_pid(proc.pid)
         raise
     return proc.pid
+
+
+HOST_NGINX_PID_FILE = Path("/run/nginx.pid")
+
+
+def host_nginx_running(pid_file: PathLike = HOST_NGINX_PID_FILE) -> bool:
+    """Whether the process named in ``pid_file`` runs and is an nginx (``pgrep --pidfile F --exact nginx``)."""
+    try:
+        pid = int(Path(pid_file).read_text(encoding="ascii").split()[0])
+        comm = Path(f"/proc/{pid}/comm").read_text(encoding="ascii", errors="replace").strip()
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace").rpartition(")")[2].split()[0]
+    except (OSError, ValueError, IndexError):
+        return False
+    return comm == "nginx" and state not in ("Z", "X", "x")
+
+
+def record_host(record: PathLike, nginx_files: list[str], pid_file: PathLike = HOST_NGINX_PID_FILE) -> bool:
+    """Write how this host's nginx was found before the lab touched it, once: whether it ran, and which of the
+    lab's ``nginx_files`` did not exist (so tests/playbooks/lab_stop.yml removes only those, and stops nginx
+    only if the lab started it). A record that exists is kept (a second demo keeps the host as the first found
+    it). Returns whether it was written."""
+    path = Path(record)
+    if path.exists():
+        return False
+    found = {"created_files": [name for name in nginx_files if not os.path.lexists(name)],
+             "nginx_was_running": host_nginx_running(pid_file)}
+    _write_json(path, found, mode=0o600)
+    return True
