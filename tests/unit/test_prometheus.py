@@ -20,7 +20,8 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.metrics impo
 REPO = pathlib.Path(__file__).resolve().parents[2]
 RULES = REPO / 'extensions' / 'prometheus' / 'mailsec_mta_sts.rules.yml'
 DASHBOARD = REPO / 'extensions' / 'prometheus' / 'grafana' / 'mailsec_mta_sts.json'
-RULE_TESTS = REPO / 'tests' / 'unit' / 'prometheus' / 'alerts_test.yml'
+# The rules' unit tests: minute-scale cases, and the cases spanning days (evaluated hourly, so promtool takes 1 s).
+RULE_TESTS = [REPO / 'tests' / 'unit' / 'prometheus' / name for name in ('alerts_test.yml', 'alerts_days_test.yml')]
 # node_exporter's own series for the files it reads: the staleness alert and panel use it.
 OTHER_METRICS = {'node_textfile_mtime_seconds'}
 NAME = re.compile(r'\b(mailsec_mta_sts_[a-z_]+|node_[a-z_]+)\b')
@@ -49,15 +50,15 @@ def test_rules_pass_promtool_check():
 
 
 def test_rules_pass_their_unit_tests():
-    proc = promtool('test', 'rules', str(RULE_TESTS))
+    proc = promtool('test', 'rules', *map(str, RULE_TESTS))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert 'SUCCESS' in proc.stdout
+    assert proc.stdout.count('SUCCESS') == len(RULE_TESTS)
 
 
 def test_every_alert_has_a_case_that_fires_and_one_that_does_not():
     fires = set()
     silent = set()
-    for case in yaml.safe_load(RULE_TESTS.read_text())['tests']:
+    for case in [case for path in RULE_TESTS for case in yaml.safe_load(path.read_text())['tests']]:
         for check in case['alert_rule_test']:
             (fires if check['exp_alerts'] else silent).add(check['alertname'])
     names = set(rule['alert'] for rule in alerts())
@@ -76,11 +77,13 @@ def test_the_rule_tests_notice_a_changed_threshold(tmp_path, change):
     text = RULES.read_text()
     assert change[0] in text
     rules.write_text(text.replace(change[0], change[1]))
-    tests = tmp_path / 'tests' / 'unit' / 'prometheus' / RULE_TESTS.name
-    tests.parent.mkdir(parents=True)
-    shutil.copy(RULE_TESTS, tests)
-    proc = promtool('test', 'rules', str(tests))
+    tests = [tmp_path / 'tests' / 'unit' / 'prometheus' / path.name for path in RULE_TESTS]
+    tests[0].parent.mkdir(parents=True)
+    for source, copy in zip(RULE_TESTS, tests):
+        shutil.copy(source, copy)
+    proc = promtool('test', 'rules', *map(str, tests))
     assert proc.returncode != 0, proc.stdout
+    assert 'FAILED' in proc.stdout + proc.stderr
 
 
 def test_rules_and_dashboard_name_only_metrics_the_collection_writes():
