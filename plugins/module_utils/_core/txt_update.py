@@ -61,6 +61,8 @@ DEFAULT_PORT = 53
 DEFAULT_TIMEOUT = 10.0
 # A DNS message over TCP is at most 65535 bytes; leave room for the TSIG record.
 MAX_UPDATE_SIZE = 65535 - 512
+# A compression pointer holds a 14-bit offset (RFC 1035 4.1.4).
+_POINTER_REACH = 0x3FFF
 
 
 def update_option_problems(params):
@@ -266,8 +268,33 @@ def build_updates(zone, changes, key=None, max_size=MAX_UPDATE_SIZE):
         return []
     if len(changed) == 1 or _fits(build_update(zone, changed, key=None), max_size):
         return [build_update(zone, changed, key)]
-    half = len(changed) // 2
-    return build_updates(zone, changed[:half], key, max_size) + build_updates(zone, changed[half:], key, max_size)
+    return [build_update(zone, chunk, key) for chunk in _chunks(zone, changed, max_size)]
+
+
+def _chunks(zone, changes, max_size):
+    """``changes`` cut, in order, into runs whose message fits in ``max_size``, each message built once. (Halving
+    until the halves fit rebuilt the whole list at every level: 12 s for 5,000 names.)
+
+    A change counts at its size in a message of its own; once the run has reached 16 KiB, also its owner name's
+    labels below the zone twice more: a compression pointer reaches only the first 16 KiB of a message (RFC 1035
+    4.1.4), so the repeats of a name first written past there (in the delete and add records) are written out
+    again. The zone's own name, at the start, always compresses. That bound makes every run fit without
+    building it to see."""
+    origin = dns_name(zone)
+    overhead = len(build_update(zone, []).to_wire())
+    chunks, chunk, size = [], [], overhead
+    for change in changes:
+        own = len(build_update(zone, [change]).to_wire()) - overhead
+        if size + own > _POINTER_REACH:
+            relative = dns_name(change.name).relativize(origin)
+            own += 2 * sum(len(label) + 1 for label in relative.labels)
+        if chunk and size + own > max_size:
+            chunks.append(chunk)
+            chunk, size = [], overhead
+        chunk.append(change)
+        size += own
+    chunks.append(chunk)
+    return chunks
 
 
 def algorithm_text(algorithm):

@@ -227,6 +227,22 @@ def test_build_updates_splits_what_dnspython_cannot_encode_at_all():
     assert sum(len(rrs(m.prerequisite)) for m in messages) == 5000
 
 
+@pytest.mark.parametrize('label', ['a', 'l' * 58])
+def test_every_cut_message_fits_even_where_names_no_longer_compress(label):
+    # Past the first 16 KiB a compression pointer cannot reach a name's first occurrence: long labels below the
+    # zone are then written out again in the delete and add sections. Each run still fits, and the runs are
+    # nearly full (the bound counts those repeats from where the run passes 16 KiB, a little early).
+    changes = [txt_update.plan_change('_mta-sts.%s%05d.example.com.' % (label, i), [rec('v=STSv1; id=old%d;' % i)], 60,
+                                      STS, 'v=STSv1; id=%032d;' % i, 60) for i in range(3000)]
+    limit = 20000
+    messages = txt_update.build_updates('example.com', changes, max_size=limit)
+    sizes = [len(m.to_wire()) for m in messages]
+    assert max(sizes) <= limit
+    assert min(sizes[:-1]) >= 0.85 * limit, sizes
+    assert [str(rrset.name) for m in messages for rrset in m.update if rrset.rdtype == dns.rdatatype.TXT and rrset] \
+        == [change.name for change in changes]
+
+
 def test_update_is_signed_with_the_key():
     key = txt_update.make_key('mailsec-lab-key.', SECRET, 'hmac-sha512')
     change = txt_update.plan_change('n.example.com.', [], None, STS, 'v=STSv1; id=a;', 60)
