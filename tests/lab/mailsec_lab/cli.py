@@ -35,10 +35,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     lab = Lab(args.dir)
     try:
         if args.command == "up":
-            if args.host_record and record_host(args.host_record, args.nginx_file):
-                print(f"host record written: {args.host_record}")
+            # The lab makes its state dir (where the record goes) and touches no nginx of the host's.
             lab.up()
             print(lab.message)
+            if args.host_record and record_host(args.host_record, args.nginx_file):
+                print(f"host record written: {args.host_record}")
             if args.pebble:
                 lab.pebble_up()
                 print(lab.message)
