@@ -48,7 +48,7 @@ options:
     type: str
   selector:
     description:
-      - The selector (DKIM C(s=)): one or more labels of letters, digits and inner hyphens (RFC 6376 section 3.1).
+      - The selector (DKIM C(s=)), one or more labels of letters, digits and inner hyphens (RFC 6376 section 3.1).
       - The record is published at C(<selector>._domainkey.<domain>). Required with O(domain).
     type: str
   public_key:

@@ -285,6 +285,12 @@ def setup(lab, tmp_path_factory):
         state['venv_after_check'] = inside(['test', '-e', VENV]).returncode == 0
         state['dkim_after_check'] = dkim_record(lab)
         mark('role, check mode on the bare host')
+        # A DNS server that does not answer (nothing listens on port 9 of the lab's named address): the role fails
+        # at the DKIM record, before either tlsrpt daemon starts.
+        state['unpublished_run'] = run_role(state, {'postfix_outbound_tlsrpt_dkim_dns_port': 9})
+        state['daemons_after_unpublished'] = inside(['sh', '-c', 'ls /run/tlsrpt/*.pid; pgrep -l tlsrpt']).stdout
+        state['dkim_after_unpublished'] = dkim_record(lab)
+        mark('role, run failing at the DKIM record')
         state['first_run'] = run_role(state)
         mark('role, first run (pip cache %s)' % state['pip_cache'])
         assert state['first_run'][0] == 0, state['first_run'][1][-4000:]
@@ -388,7 +394,6 @@ def test_each_reporting_domain_gets_exactly_one_report(setup):
     assert setup['send_now_run'][0] == 0, setup['send_now_run'][1][-3000:]
 
 
-
 def test_report_info_parses_them_and_the_counts_match(setup):
     result = run_module('tlsrpt_report_info', {'maildir': [setup['maildir']]})
     assert not result.failed, result.msg
@@ -465,6 +470,17 @@ def test_the_role_publishes_the_dkim_record_by_nsupdate_before_the_first_report(
     assert 'Publish the DKIM record at its zone\'s primary' in first
     assert lab['dns']['key_secret'] not in first
     # The check-mode rerun found it in place (no change: see the check-mode/rerun test).
+
+
+def test_a_record_that_cannot_be_published_fails_the_role_with_no_daemon_started(setup, lab):
+    code, output = setup['unpublished_run']
+    assert code != 0
+    assert ('%s TXT was not published by dynamic update, so tlsrpt-collectd and tlsrpt-reportd were not started'
+            % DKIM_NAME) in output, output[-3000:]
+    assert 'connection refused by %s port 9' % lab['dns']['server'] in output, output[-3000:]
+    assert setup['daemons_after_unpublished'] == ''
+    assert setup['dkim_after_unpublished'] == []
+    assert lab['dns']['key_secret'] not in output
 
 
 def test_the_dns_tasks_file_path_publishes_it_too(setup):
