@@ -13,25 +13,15 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from mailsec_testing.modules import WatchedPort, run_module
+from mailsec_testing.modules import TEST_TSIG_SECRET as SECRET, record_args, run_module
 
 MODULE = 'dkim_record'
-SECRET = base64.b64encode(b'0123456789abcdef0123456789abcdef').decode()
 KEY = base64.b64encode(rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key().public_bytes(
     serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
 
 
-@pytest.fixture
-def server():
-    with WatchedPort() as port:
-        yield port
-
-
 def args(watched, **extra):
-    values = {'server': watched.host, 'port': watched.port, 'key_name': 'mailsec-key', 'key_secret': SECRET,
-              'domain': 'example.com', 'selector': 'tlsrpt', 'public_key': KEY}
-    values.update(extra)
-    return dict((key, value) for key, value in values.items() if value is not None)
+    return record_args(watched, {'domain': 'example.com', 'selector': 'tlsrpt', 'public_key': KEY}, extra)
 
 
 def short(value):
