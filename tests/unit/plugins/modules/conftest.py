@@ -13,4 +13,3 @@ def server():
     """A listening port that records whether anything connected (bad input must fail before any I/O)."""
     with WatchedPort() as port:
         yield port
-

@@ -8,7 +8,7 @@ lab's three DNS servers: tests/integration/test_dns_records.py.
 
 import pytest
 
-from mailsec_testing.modules import TEST_TSIG_SECRET as SECRET, record_args, run_module
+from mailsec_testing.modules import record_args, run_module
 
 MODULE = 'tlsrpt_record'
 
