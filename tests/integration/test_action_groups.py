@@ -20,6 +20,8 @@ from mailsec_testing.ansible_runner import run_steps
 pytestmark = pytest.mark.lab
 
 TTL = 1234
+# Any 32 bytes are an ed25519 public key as DKIM publishes it (RFC 8463 4.2).
+ED25519_KEY = '11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo='
 
 
 def dns_update_defaults(lab):
@@ -53,14 +55,18 @@ def test_every_member_takes_its_group_defaults(lab, tmp_path):
     with_dns = {'module_defaults': dns_update_defaults(lab)}
     with_resolve = {'module_defaults': resolve_defaults(lab)}
     results, proc = run_steps(tmp_path, [
-        # group dns_update: both members, nothing but the record itself per call
+        # group dns_update: every member, nothing but the record itself per call
         ('mailsec.mta_sts.mta_sts_record', {'domain': domain, 'policy_id': policy_id}, with_dns),
         ('mailsec.mta_sts.tlsrpt_record', {'domain': domain, 'rua': [rua]}, with_dns),
+        ('mailsec.mta_sts.dkim_record', {'domain': domain, 'selector': 'group', 'public_key_type': 'ed25519',
+                                         'public_key': ED25519_KEY}, with_dns),
         # group resolve: the name exists only on the lab server, so it is found only through the defaults
         ('mailsec.mta_sts.mta_sts_verify', {'domain': domain, 'checks': ['record', 'tlsrpt']}, with_resolve),
     ])
-    sts, tlsrpt, verify = results
+    sts, tlsrpt, dkim, verify = results
     assert not sts.get('failed') and sts['changed'], sts
+    assert not dkim.get('failed') and dkim['changed'], dkim
+    assert txt(lab, 'group._domainkey.' + domain) == (['v=DKIM1; k=ed25519; p=' + ED25519_KEY], TTL)
     assert not tlsrpt.get('failed') and tlsrpt['changed'], tlsrpt
     assert txt(lab, '_mta-sts.' + domain) == (['v=STSv1; id=%s;' % policy_id], TTL)
     assert txt(lab, '_smtp._tls.' + domain) == (['v=TLSRPTv1; rua=%s' % rua], TTL)

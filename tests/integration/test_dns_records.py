@@ -1,7 +1,7 @@
 # Copyright (c) 2026, mailsec.mta_sts contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""mta_sts_record and tlsrpt_record run in-process (mailsec_testing.modules) against each of the lab's DNS
+"""mta_sts_record, tlsrpt_record and dkim_record run in-process (mailsec_testing.modules) against each of the lab's DNS
 servers; the test of no_log and -vvv output through ansible-playbook.
 
 Every test runs three times: on BIND 9, Knot DNS and PowerDNS (the ``lab`` fixture below).
@@ -36,6 +36,7 @@ pytestmark = pytest.mark.lab
 
 STS = 'mailsec.mta_sts.mta_sts_record'
 TLSRPT = 'mailsec.mta_sts.tlsrpt_record'
+DKIM = 'mailsec.mta_sts.dkim_record'
 OTHER = 'v=spf1 ip4:127.0.0.1 -all'
 # A TXT string that a zone file or a careless quoting step would mangle.
 TRICKY = 'he said "hi"; c:\\path\\ ; a\\"b  two  spaces '
@@ -649,3 +650,92 @@ def test_record_info_says_what_must_change(lab):
     assert bad['failed'] and bad['invalid_options'] == ['records']
     assert bad['msg'] == "records[0].name: 'www.%s' must start with _mta-sts. or _smtp._tls." % domain
     assert serial(lab) == before
+
+
+# -- dkim_record: the key record of the reports' DKIM key, on the same path
+
+def dkim_keys():
+    """A 2048-bit RSA key as the role makes it: (PEM private key, base64 DER public key)."""
+    from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives.asymmetric import rsa  # pylint: disable=import-outside-toplevel
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption())
+    public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private, base64.b64encode(public).decode()
+
+
+def test_dkim_create_replaces_every_txt_at_the_key_name_and_a_verifier_reads_it(lab):
+    import dkim  # pylint: disable=import-outside-toplevel
+    domain = new_domain(lab)
+    name = 'tlsrpt._domainkey.' + domain
+    # An older key (without v=, as RFC 6376 allows) and a stray string: both are key records of that name.
+    _lab.dns_update(lab, name, 'TXT', ['k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC', OTHER])
+    neighbour = '_smtp._tls.' + domain
+    _lab.dns_update(lab, neighbour, 'TXT', ['v=TLSRPTv1; rua=mailto:tlsrpt@' + domain])
+    private, public = dkim_keys()
+    value = 'v=DKIM1; k=rsa; p=' + public
+    before = serial(lab)
+    checked, created, rerun = run([
+        (DKIM, dns_args(lab, domain=domain, selector='tlsrpt', public_key=public), {'check_mode': True}),
+        (DKIM, dns_args(lab, domain=domain, selector='tlsrpt', public_key=public)),
+        (DKIM, dns_args(lab, domain=domain, selector='tlsrpt', public_key=public)),
+    ])
+    assert [r['changed'] for r in (checked, created, rerun)] == [True, True, False], (checked, created, rerun)
+    # The same change seen in check mode (the server may hand out the RRset in another order each time).
+    assert sorted(checked['diff']['before']['values']) == sorted(created['diff']['before']['values'])
+    assert checked['diff']['after'] == created['diff']['after']
+    assert created['record'] == {'name': name, 'value': value, 'ttl': 3600}
+    assert sorted(created['diff']['before']['values']) == sorted(['k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC',
+                                                                  OTHER])
+    assert created['diff']['after']['values'] == [value]
+    assert serial(lab) == before + 1  # check mode and the rerun sent nothing
+    (strings,), ttl = txt(lab, name)
+    assert len(strings) == 2 and all(len(part) <= 255 for part in strings) and ttl == 3600
+    assert b''.join(strings).decode() == value
+    assert values(lab, neighbour) == ['v=TLSRPTv1; rua=mailto:tlsrpt@' + domain]  # another name: untouched
+
+    # dkimpy verifies a message signed with the private key, reading the key from this server.
+    def lookup(qname, timeout=5):  # pylint: disable=unused-argument
+        return b''.join(b''.join(part) for part in txt(lab, qname.decode().rstrip('.'))[0])
+    message = b'From: r@%s\r\nSubject: key\r\n\r\nbody\r\n' % domain.encode()
+    signed = dkim.sign(message, b'tlsrpt', domain.encode(), private, include_headers=[b'From', b'Subject']) + message
+    assert dkim.verify(signed, dnsfunc=lookup)
+    tampered = signed.replace(b'body', b'b0dy')
+    assert not dkim.verify(tampered, dnsfunc=lookup)
+
+
+def test_dkim_absent_and_many_selectors_in_one_update(lab):
+    domain = new_domain(lab)
+    keys = [dkim_keys()[1] for dummy in range(2)]
+    ed25519 = base64.b64encode(secrets.token_bytes(32)).decode()
+    entries = [{'domain': domain, 'selector': 's1', 'public_key': keys[0]},
+               {'domain': domain, 'selector': 's2.r', 'public_key': keys[1]},
+               {'domain': domain, 'selector': 'ed', 'public_key_type': 'ed25519', 'public_key': ed25519}]
+    before = serial(lab)
+    created = run1(DKIM, dns_args(lab, records=entries))
+    assert not created.get('failed'), created
+    assert [entry['changed'] for entry in created['records']] == [True] * 3
+    assert serial(lab) == before + 1  # one UPDATE for three names
+    assert values(lab, 'ed._domainkey.' + domain) == ['v=DKIM1; k=ed25519; p=' + ed25519]
+    assert values(lab, 's2.r._domainkey.' + domain) == ['v=DKIM1; k=rsa; p=' + keys[1]]
+    removed, again = run([(DKIM, dns_args(lab, domain=domain, selector='s1', state='absent')),
+                          (DKIM, dns_args(lab, domain=domain, selector='s1', state='absent'))])
+    assert [removed['changed'], again['changed']] == [True, False]
+    assert removed['record'] == {'name': 's1._domainkey.' + domain, 'value': None, 'ttl': None}
+    assert values(lab, 's1._domainkey.' + domain) == []
+    assert values(lab, 'ed._domainkey.' + domain) == ['v=DKIM1; k=ed25519; p=' + ed25519]
+
+
+def test_dkim_an_empty_key_is_refused_and_nothing_is_sent(lab):
+    domain = new_domain(lab)
+    name = 'tlsrpt._domainkey.' + domain
+    private, public = dkim_keys()
+    _lab.dns_update(lab, name, 'TXT', [tuple(txt_update.to_strings('v=DKIM1; k=rsa; p=' + public))])
+    before = serial(lab)
+    result = run1(DKIM, dns_args(lab, domain=domain, selector='tlsrpt', public_key=''))
+    assert result['failed'] and result['invalid_options'] == ['public_key']
+    assert 'an empty p= revokes the key (RFC 6376 3.6.1)' in result['msg']
+    assert serial(lab) == before
+    assert values(lab, name) == ['v=DKIM1; k=rsa; p=' + public]
+    assert private

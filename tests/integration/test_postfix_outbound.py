@@ -289,7 +289,7 @@ def test_resolver_stopped_postfix_defers_and_nothing_is_lost(setup):
         # The role starts it again (signal mode: it was not running), and the check passes.
         code, output = run_role(setup)
         assert code == 0, output[-3000:]
-        assert 'TASK [mailsec.mta_sts.postfix_outbound : Start the resolver]' in output
+        assert 'TASK [mailsec.mta_sts.postfix_outbound : Start the daemon: mta-sts-daemon]' in output
     postfix.flush()
     line = postfix.wait_log(lambda text: 'to=<%s>' % recipient in text and 'status=sent' in text.split(
         'to=<%s>' % recipient)[-1].splitlines()[0] and text)
@@ -302,7 +302,7 @@ def test_a_changed_setting_restarts_the_resolver_by_its_pid(setup):
     pid = _resolver_pid(setup)
     code, output = run_role(setup, {'postfix_outbound_timeout': 5})
     assert code == 0, output[-3000:]
-    assert 'RUNNING HANDLER [mailsec.mta_sts.postfix_outbound : Stop the resolver by its PID]' in output
+    assert 'TASK [mailsec.mta_sts.postfix_outbound : Stop the daemon by its PID, to restart it: mta-sts-daemon]' in output
     new = _resolver_pid(setup)
     assert new and new != pid and not labtools.pid_alive(pid)
     with open(setup['vars']['postfix_outbound_config_path']) as handle:

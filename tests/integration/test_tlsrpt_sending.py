@@ -16,6 +16,7 @@ when the Debian 13 root cannot be built here.
 import email
 import email.policy
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -23,12 +24,14 @@ import subprocess
 import sys
 import time
 
+import dns.rdata
 import pytest
+import yaml
 
 import mailsec_lab as labtools
 import trixie
 from mailsec_testing import postfix_lab as pl
-from mailsec_testing.ansible_runner import ansible_env, recap_changed
+from mailsec_testing.ansible_runner import ansible_env, changed_tasks, recap_changed
 from mailsec_testing.modules import run_module
 
 NET = labtools.LAB_NET
@@ -62,9 +65,37 @@ EXPECTED = {
 }
 CONTACT = 'tlsrpt-contact@' + SUB
 SELECTOR = 'tlsrpt'
+DKIM_NAME = '%s._domainkey.%s' % (SELECTOR, SUB)
 VENV = '/opt/tlsrpt-reporter'
 
 pytestmark = pytest.mark.timeout(900)
+
+
+def pip_cache_path(root):
+    """Where this machine keeps pip's cache for the role's pinned install on this root, between sessions.
+
+    pip's cache holds what the install downloads and the wheel it builds from dkimpy's sdist (dkimpy has no
+    wheel on PyPI: each fresh host built it, in an isolated environment with setuptools fetched for it).
+    Keyed on the pins and the root (its Python), so a new pin or root starts a cache of its own.
+    """
+    with open(os.path.join(pl.TESTS, '..', 'roles', 'postfix_outbound', 'defaults', 'main.yml')) as handle:
+        defaults = yaml.safe_load(handle)
+    pins = 'tlsrpt-reporter==%s dkimpy==%s %s' % (defaults['postfix_outbound_tlsrpt_version'],
+                                                  defaults['postfix_outbound_tlsrpt_dkimpy_version'], os.path.basename(root))
+    return os.path.join(str(trixie.cache_dir()), 'pip-tlsrpt-' + hashlib.sha256(pins.encode()).hexdigest()[:12])
+
+
+def keep_pip_cache(share_cache, cache):
+    """Keep the host's pip cache as ``cache`` if there is none yet (another session may write it at the same
+    time: the first complete one wins, by rename)."""
+    if os.path.isdir(cache) or not os.path.isdir(share_cache):
+        return
+    partial = '%s.partial-%d' % (cache, os.getpid())
+    shutil.copytree(share_cache, partial)
+    try:
+        os.rename(partial, cache)
+    except OSError:
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def inside(argv, stdin=None, timeout=120):
@@ -78,27 +109,16 @@ def host_file(path):
     return res.stdout if res.returncode == 0 else ''
 
 
-POSTFIX_MAIN = {
-    'compatibility_level': '3.6',
-    'maillog_file': '/var/log/postfix.log',
-    'myhostname': 'sender.' + SUB,
-    'mydomain': SUB,
-    'myorigin': SUB,
-    'mydestination': '',
-    'relay_domains': '',
-    'local_transport': 'error:no local delivery here',
-    'alias_maps': '',
-    'alias_database': '',
-    'inet_interfaces': '127.0.0.1',
-    'inet_protocols': 'ipv4',
-    'smtp_tls_security_level': 'may',
-    'smtp_tls_CAfile': '/etc/postfix/lab-ca.pem',
-    'smtp_tls_loglevel': '1',
-    'smtp_connect_timeout': '5s',
-    'minimal_backoff_time': '3600s',
-    'maximal_backoff_time': '3600s',
-    'queue_run_delay': '3600s',
-}
+# The lab's sending-only main.cf (postfix_lab.sender_main), as this host's admin would have it: the Debian paths,
+# and a queue that retries nothing within the test (a deferred mail stays deferred: one verdict per mail).
+POSTFIX_MAIN = pl.sender_main(
+    SUB, '/etc/postfix/lab-ca.pem',
+    maillog_file='/var/log/postfix.log',
+    inet_interfaces='127.0.0.1',
+    minimal_backoff_time='3600s',
+    maximal_backoff_time='3600s',
+    queue_run_delay='3600s',
+)
 # pl's services without the inet smtpd: this Postfix only sends (and listens on no port of the shared network).
 MASTER_CF = '\n'.join(line for line in pl.MASTER_CF_SERVICES.splitlines() if ' inet ' not in line) + '\n'
 
@@ -154,12 +174,20 @@ def send(recipient, subject):
 @pytest.fixture(scope='module')
 def setup(lab, tmp_path_factory):
     try:
-        trixie.build(log=lambda _msg: None)
+        root = trixie.build(log=lambda _msg: None)
     except trixie.Unavailable as exc:
         pytest.skip('no Debian 13 host: %s' % exc)
     base = pl.make_private_dir('mailsec-tlsrpt-')
     pids = []
-    state = {'base': base}
+    timings = {}
+    state = {'base': base, 'timings': timings}
+    last = [time.monotonic()]
+
+    def mark(step):
+        """Seconds since the previous mark, kept as ``step`` (the setup's time, step by step)."""
+        now = time.monotonic()
+        timings[step] = now - last[0]
+        last[0] = now
     started_host = False
     try:
         # Lab side: domains, policies (nginx), _smtp._tls records, the recording MX hosts.
@@ -188,6 +216,7 @@ def setup(lab, tmp_path_factory):
         labtools._CHILDREN[proc.pid] = proc  # pylint: disable=protected-access
         for dummy, address in (MX_GOOD, MX_BAD, MX_PLAIN, MX_REPORTS):
             labtools.wait_port(address, 25, proc=proc, what='recording SMTP listener')
+        mark('lab side (domains, nginx, MX listeners)')
 
         # The Debian 13 host: lab DNS first, lab CA trusted, a sending-only Postfix as its admin set it up.
         # Stopped at the end only if started here (another test's host is left as it was found).
@@ -196,17 +225,24 @@ def setup(lab, tmp_path_factory):
         share = os.path.join(host['dir'], 'share')
         shutil.copy(lab['ca_path'], os.path.join(share, 'lab-ca.pem'))
         with open(os.path.join(share, 'main.cf'), 'w') as handle:
-            handle.write(''.join('%s = %s\n' % item for item in POSTFIX_MAIN.items()))
+            handle.write(pl.render_main_cf(POSTFIX_MAIN))
         with open(os.path.join(share, 'master.cf'), 'w') as handle:
             handle.write(MASTER_CF)
+        # pip's cache from an earlier session (if any), where the host's pip finds it (/etc/pip.conf).
+        cache, share_cache = pip_cache_path(root), os.path.join(share, 'pip-cache')
+        state['pip_cache'] = 'warm' if os.path.isdir(cache) else 'cold'
+        if os.path.isdir(cache):
+            shutil.copytree(cache, share_cache, dirs_exist_ok=True)
         setup_script = (
             'set -e; s=%(share)s; upstream=$(grep -m1 ^nameserver /etc/resolv.conf);'
             'printf "nameserver %(dns)s\\n%%s\\noptions timeout:2 attempts:1\\n" "$upstream" > /etc/resolv.conf;'
             'cat $s/lab-ca.pem >> /etc/ssl/certs/ca-certificates.crt; cp $s/lab-ca.pem /etc/postfix/lab-ca.pem;'
-            'cp $s/main.cf $s/master.cf /etc/postfix/; postfix check; postfix start'
+            'cp $s/main.cf $s/master.cf /etc/postfix/; postfix check; postfix start;'
+            'printf "[global]\\ncache-dir = %%s\\n" $s/pip-cache > /etc/pip.conf'
         ) % {'share': trixie.SHARE, 'dns': lab['dns']['server']}
         res = inside(['sh', '-c', setup_script])
         assert res.returncode == 0, res.stdout + res.stderr
+        mark('Debian 13 host up, its Postfix started')
 
         tasks_file = os.path.join(base, 'dkim-dns.yml')
         with open(tasks_file, 'w') as handle:
@@ -231,19 +267,39 @@ def setup(lab, tmp_path_factory):
                          'postfix_outbound_tlsrpt_organization': 'mailsec lab',
                          'postfix_outbound_tlsrpt_contact': CONTACT,
                          'postfix_outbound_tlsrpt_dkim_selector': SELECTOR,
-                         'postfix_outbound_tlsrpt_dkim_dns_method': 'tasks',
-                         'postfix_outbound_tlsrpt_dkim_dns_tasks_file': tasks_file,
+                         # The DKIM record by RFC 2136 from the controller, into the lab's DNS, which the host's
+                         # resolver (and so the DKIM check below) reads.
+                         'postfix_outbound_tlsrpt_dkim_dns_method': 'nsupdate',
+                         'postfix_outbound_tlsrpt_dkim_dns_server': lab['dns']['server'],
+                         'postfix_outbound_tlsrpt_dkim_dns_port': lab['dns']['port'],
+                         'postfix_outbound_tlsrpt_dkim_dns_key_name': lab['dns']['key_name'],
+                         'postfix_outbound_tlsrpt_dkim_dns_key_secret': lab['dns']['key_secret'],
                      })
+        # The send-now run hands the record to the DNS tasks file instead (the other publishing path).
+        state['tasks_path'] = {'postfix_outbound_tlsrpt_dkim_dns_method': 'tasks',
+                               'postfix_outbound_tlsrpt_dkim_dns_tasks_file': tasks_file,
+                               'postfix_outbound_tlsrpt_dkim_dns_always': True}
         state['main_cf_before'] = host_file('/etc/postfix/main.cf')
         state['check_run'] = run_role(state, check=True)
         state['main_cf_after_check'] = host_file('/etc/postfix/main.cf')
         state['venv_after_check'] = inside(['test', '-e', VENV]).returncode == 0
-        started = time.monotonic()
+        state['dkim_after_check'] = dkim_record(lab)
+        mark('role, check mode on the bare host')
+        # A DNS server that does not answer (nothing listens on port 9 of the lab's named address): the role fails
+        # at the DKIM record, before either tlsrpt daemon starts.
+        state['unpublished_run'] = run_role(state, {'postfix_outbound_tlsrpt_dkim_dns_port': 9})
+        state['daemons_after_unpublished'] = inside(['sh', '-c', 'ls /run/tlsrpt/*.pid; pgrep -l tlsrpt']).stdout
+        state['dkim_after_unpublished'] = dkim_record(lab)
+        mark('role, run failing at the DKIM record')
         state['first_run'] = run_role(state)
-        state['first_run_seconds'] = time.monotonic() - started
+        mark('role, first run (pip cache %s)' % state['pip_cache'])
         assert state['first_run'][0] == 0, state['first_run'][1][-4000:]
-        state['second_run'] = run_role(state)
+        keep_pip_cache(share_cache, cache)
+        state['dkim_after_first_run'] = dkim_record(lab)
+        state['host_public_key'] = inside(['sh', '-c', 'openssl rsa -in "$0" -pubout -outform DER 2>/dev/null | base64 -w0',
+                                           '/etc/tlsrpt/dkim/%s.%s.key' % (SELECTOR, SUB)]).stdout.strip()
         state['check_rerun'] = run_role(state, check=True)
+        mark('role, check mode rerun')
 
         # One mail to each case domain; each reaches its verdict (sent, or deferred by the policy).
         for domain in DOMAINS:
@@ -252,11 +308,18 @@ def setup(lab, tmp_path_factory):
                              for domain in DOMAINS}
         # libtlsrpt sends each event when the handshake ends; the collector commits them within its
         # socket timeout (5 s) - the send-now's SIGUSR2 commits what it holds first.
-        started = time.monotonic()
-        state['send_now_run'] = run_role(state, {'postfix_outbound_tlsrpt_send_now': True})
-        state['send_now_seconds'] = time.monotonic() - started
+        mark('mail to each case domain, verdicts')
+        # The rerun: with send-now (the day's reports go out at once), and the DKIM record handed to the DNS
+        # tasks file, which it removed here so that only that file can have put it back. Those two are the
+        # only changes it may make (test_check_mode_changes_nothing_then_apply_then_rerun_changes_nothing):
+        # one playbook run less than a plain rerun and then a send-now run, and the same tasks compared.
+        labtools.dns_delete(lab, DKIM_NAME, 'TXT')
+        state['send_now_run'] = run_role(state, dict(state['tasks_path'], postfix_outbound_tlsrpt_send_now=True))
+        mark('role, rerun with send-now (DKIM record by the DNS tasks file)')
+        state['dkim_after_tasks_file'] = dkim_record(lab)
         state['reports'] = wait_for(lambda: _report_messages(state, len(DOMAINS)), timeout=60,
                                     what='%d report messages at %s' % (len(DOMAINS), MX_REPORTS[0]))
+        mark('reports received')
         yield state
     finally:
         if started_host:
@@ -264,6 +327,12 @@ def setup(lab, tmp_path_factory):
         for pid in pids:
             labtools.stop_pid(pid)
         pl.remove_tree(base)
+
+
+def dkim_record(lab):
+    """The TXT values at the DKIM key name in the lab's DNS, each record's strings joined."""
+    return sorted(b''.join(dns.rdata.from_text('IN', 'TXT', text).strings).decode()
+                  for text in labtools.dns_query(lab, DKIM_NAME, 'TXT'))
 
 
 def _report_messages(state, count):
@@ -284,11 +353,15 @@ def test_check_mode_changes_nothing_then_apply_then_rerun_changes_nothing(setup)
     assert not setup['venv_after_check']
     code, output = setup['first_run']
     assert recap_changed(output, 'trixie') > 0
-    print('first run of the role (tlsrpt on): %.1f s' % setup['first_run_seconds'])
-    for run in ('second_run', 'check_rerun'):
-        code, output = setup[run]
-        assert code == 0, output[-4000:]
-        assert recap_changed(output, 'trixie') == 0, output[-4000:]
+    print('\n'.join('%-66s %6.1f s' % item for item in setup['timings'].items()))
+    code, output = setup['check_rerun']
+    assert code == 0, output[-4000:]
+    assert recap_changed(output, 'trixie') == 0, output[-4000:]
+    # The rerun changed only what it was asked to: the record by the tasks file, and the day's reports sent.
+    code, output = setup['send_now_run']
+    assert code == 0, output[-4000:]
+    assert changed_tasks(output, 'trixie') == ['Publish the DKIM record in the lab zone',
+                                               'Close the day and send its reports'], output[-4000:]
 
 
 def test_postfix_points_at_the_collector_and_the_key_is_private(setup):
@@ -319,7 +392,6 @@ def test_each_reporting_domain_gets_exactly_one_report(setup):
     domains = sorted(email.message_from_bytes(_message(entry))['TLS-Report-Domain'] for entry in setup['reports'])
     assert domains == sorted(DOMAINS)
     assert setup['send_now_run'][0] == 0, setup['send_now_run'][1][-3000:]
-    print('send-now run: %.1f s' % setup['send_now_seconds'])
 
 
 def test_report_info_parses_them_and_the_counts_match(setup):
@@ -387,9 +459,39 @@ print('pass' if dkim.verify(message) else 'fail')
 '''
 
 
+def test_the_role_publishes_the_dkim_record_by_nsupdate_before_the_first_report(setup, lab):
+    # Check mode sent no update; the first run put the host's key there (and nothing else); the TSIG secret
+    # never reached the output.
+    assert setup['dkim_after_check'] == []
+    public = setup['host_public_key']
+    assert len(public) > 300
+    assert setup['dkim_after_first_run'] == ['v=DKIM1; k=rsa; p=' + public]
+    first = setup['first_run'][1]
+    assert 'Publish the DKIM record at its zone\'s primary' in first
+    assert lab['dns']['key_secret'] not in first
+    # The check-mode rerun found it in place (no change: see the check-mode/rerun test).
+
+
+def test_a_record_that_cannot_be_published_fails_the_role_with_no_daemon_started(setup, lab):
+    code, output = setup['unpublished_run']
+    assert code != 0
+    assert ('%s TXT was not published by dynamic update, so tlsrpt-collectd and tlsrpt-reportd were not started'
+            % DKIM_NAME) in output, output[-3000:]
+    assert 'connection refused by %s port 9' % lab['dns']['server'] in output, output[-3000:]
+    assert setup['daemons_after_unpublished'] == ''
+    assert setup['dkim_after_unpublished'] == []
+    assert lab['dns']['key_secret'] not in output
+
+
+def test_the_dns_tasks_file_path_publishes_it_too(setup):
+    code, output = setup['send_now_run']
+    assert code == 0, output[-3000:]
+    assert setup['dkim_after_tasks_file'] == ['v=DKIM1; k=rsa; p=' + setup['host_public_key']]
+
+
 def test_dkim_verifies_with_the_published_key_and_not_with_another(setup):
-    # dkimpy in the host's virtualenv, with the host's resolver: the lab's named, where the role's DNS tasks
-    # published <selector>._domainkey.<reporting domain>.
+    # dkimpy in the host's virtualenv, with the host's resolver: the lab's named, where the role published
+    # <selector>._domainkey.<reporting domain> (by nsupdate, then again by the DNS tasks file).
     path = os.path.join(setup['share'], 'report.eml')
     with open(path, 'wb') as handle:
         handle.write(_message(setup['reports'][0]))

@@ -9,6 +9,7 @@ all as JSON, so a test sees exactly what a playbook would: diff, msg, return val
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -43,6 +44,21 @@ def recap_changed(output, host='localhost'):
 # read) was a fifth of a rerun's time, in each of the ~100 role runs of the integration tests; the
 # install itself is run by make demo and the molecule scenarios.
 LAB_PLAYBOOK_VARS = {'mta_sts_nginx_install': False}
+
+
+def changed_tasks(output, host='localhost'):
+    """The tasks and handlers (names without the role prefix, first-seen order) that reported a change on
+    ``host`` (also when delegated: ``changed: [host -> other]``) in ansible-playbook's output (the default
+    callback)."""
+    names, current = [], None
+    for line in output.splitlines():
+        match = re.match(r'(?:TASK|RUNNING HANDLER) \[(?:[^\]]* : )?(.*)\] \**$', line)
+        if match:
+            current = match.group(1)
+        elif (current is not None and current not in names
+              and (line.startswith('changed: [%s]' % host) or line.startswith('changed: [%s -> ' % host))):
+            names.append(current)
+    return names
 
 
 def _lab_playbook_command(name, extra_vars):

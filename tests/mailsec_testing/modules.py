@@ -11,6 +11,7 @@ Ansible's own layer: the controller's check-mode and diff handling, no_log maski
 keep ansible-playbook (``mailsec_testing.ansible_runner``).
 """
 
+import base64
 import contextlib
 import importlib
 import json
@@ -130,3 +131,16 @@ class WatchedPort(object):
 
     def __exit__(self, *exc_info):
         self.close()
+
+
+# The TSIG secret of the record modules' in-process tests (no server knows it: they fail before any I/O).
+TEST_TSIG_SECRET = base64.b64encode(b'0123456789abcdef0123456789abcdef').decode()
+
+
+def record_args(watched, record, extra):
+    """A record module's arguments: the DNS update options for the WatchedPort ``watched`` with a TSIG key,
+    ``record``'s own options, then ``extra`` (a None value leaves the option out)."""
+    values = {'server': watched.host, 'port': watched.port, 'key_name': 'mailsec-key', 'key_secret': TEST_TSIG_SECRET}
+    values.update(record)
+    values.update(extra)
+    return dict((key, value) for key, value in values.items() if value is not None)

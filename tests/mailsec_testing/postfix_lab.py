@@ -164,6 +164,35 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
 
+def sender_main(sub, ca_path, **settings):
+    """main.cf of a sending-only lab Postfix for the domains under ``sub``: no local delivery, no relaying,
+    opportunistic TLS checked against ``ca_path``, short connect timeouts; ``settings`` add or override."""
+    main = {
+        'compatibility_level': '3.6',
+        'myhostname': 'sender.' + sub,
+        'mydomain': sub,
+        'myorigin': sub,
+        'mydestination': '',
+        'relay_domains': '',
+        'local_transport': 'error:no local delivery here',
+        'alias_maps': '',
+        'alias_database': '',
+        'inet_protocols': 'ipv4',
+        'smtp_tls_security_level': 'may',
+        'smtp_tls_CAfile': ca_path,
+        'smtp_tls_loglevel': '1',
+        'smtp_connect_timeout': '5s',
+    }
+    main.update(settings)
+    return main
+
+
+def render_main_cf(settings):
+    """The text of a main.cf holding ``settings``."""
+    return ('# Sending-only Postfix of the mailsec tests (tests/mailsec_testing/postfix_lab.py)\n'
+            + ''.join('%s = %s\n' % item for item in settings.items()))
+
+
 class Postfix(object):
     """A sending-only Postfix with its own config dir, queue, loopback address and log file."""
 
@@ -181,36 +210,22 @@ class Postfix(object):
         for path in (self.queue_dir, self.data_dir):
             os.makedirs(path)
         shutil.chown(self.data_dir, 'postfix', 'postfix')
-        settings = {
-            'compatibility_level': '3.6',
-            'queue_directory': self.queue_dir,
-            'data_directory': self.data_dir,
-            'maillog_file': self.log_path,
-            'maillog_file_prefixes': base,
-            'myhostname': 'sender.' + SUB,
-            'mydomain': SUB,
-            'myorigin': SUB,
-            'mydestination': '',
-            'relay_domains': '',
-            'local_transport': 'error:no local delivery here',
-            'alias_maps': '',
-            'alias_database': '',
-            'inet_interfaces': POSTFIX_ADDRESS,
-            'inet_protocols': 'ipv4',
-            'smtp_bind_address': POSTFIX_ADDRESS,
-            'mynetworks': '127.0.0.0/8',
-            'smtp_tls_security_level': 'may',
-            'smtp_tls_CAfile': lab_info['ca_path'],
-            'smtp_tls_loglevel': '1',
-            'smtp_connect_timeout': '5s',
-            'smtp_helo_timeout': '10s',
-            'biff': 'no',
-            'minimal_backoff_time': '300s',
-        }
+        settings = sender_main(
+            SUB, lab_info['ca_path'],
+            queue_directory=self.queue_dir,
+            data_directory=self.data_dir,
+            maillog_file=self.log_path,
+            maillog_file_prefixes=base,
+            inet_interfaces=POSTFIX_ADDRESS,
+            smtp_bind_address=POSTFIX_ADDRESS,
+            mynetworks='127.0.0.0/8',
+            smtp_helo_timeout='10s',
+            biff='no',
+            minimal_backoff_time='300s',
+        )
         settings.update(extra_main or {})
         with open(os.path.join(self.config_dir, 'main.cf'), 'w') as handle:
-            handle.write('# Sending-only Postfix of the mailsec tests (tests/mailsec_testing/postfix_lab.py)\n')
-            handle.write(''.join('%s = %s\n' % item for item in settings.items()))
+            handle.write(render_main_cf(settings))
         with open(os.path.join(self.config_dir, 'master.cf'), 'w') as handle:
             handle.write(MASTER_CF_SERVICES)
         labtools.add_loopback_address(POSTFIX_ADDRESS, lab_info['state_dir'])
@@ -290,5 +305,6 @@ def remove_tree(path):
 
 
 __all__ = ['DOMAINS', 'MX_BAD', 'MX_GOOD', 'POLICY_ADDRESS', 'POSTFIX_ADDRESS', 'Postfix', 'RESOLVER_ADDRESS',
+           'render_main_cf', 'sender_main',
            'RESOLVER_PORT', 'make_private_dir', 'ns_wrapper', 'received', 'remove_tree', 'setup_domains',
            'start_mx', 'verdict']

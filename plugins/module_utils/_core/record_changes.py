@@ -33,7 +33,8 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records impo
 def kind_of(name):
     """The version tag of the record kind at ``name`` (``v=STSv1`` / ``v=TLSRPTv1``), or None."""
     for kind in KINDS.values():
-        if name.lower().startswith(kind['prefix'] + '.'):
+        # The DKIM key record has no fixed prefix; the role's DNS tasks hook gets it on its own.
+        if kind['prefix'] is not None and name.lower().startswith(kind['prefix'] + '.'):
             return kind['version']
     return None
 

@@ -24,11 +24,15 @@ STS_VERSION = 'v=STSv1'
 TLSRPT_VERSION = 'v=TLSRPTv1'
 STS_PREFIX = '_mta-sts'
 TLSRPT_PREFIX = '_smtp._tls'
-# The two record kinds: owner name prefix, version tag, and the field holding the record's content
-# (also the name of the record modules' option for it).
+# The record kinds the record modules publish: owner name prefix, version tag, and the field holding
+# the record's content (also the name of the record modules' option for it). A DKIM key record
+# (_core.dkim_key) has no fixed prefix (its name is <selector>._domainkey.<domain>) and no version
+# tag to tell it from other TXT records: v=DKIM1 is optional (RFC 6376 3.6.1), and a key name holds
+# key records only, so every TXT record there is of its kind (``is_kind``).
 KINDS = {
     'sts': {'prefix': STS_PREFIX, 'version': STS_VERSION, 'field': 'id'},
     'tlsrpt': {'prefix': TLSRPT_PREFIX, 'version': TLSRPT_VERSION, 'field': 'rua'},
+    'dkim': {'prefix': None, 'version': None, 'field': 'public_key'},
 }
 MAX_TXT_STRING = 255
 MAX_TTL = 2147483647  # RFC 2181 8
@@ -88,6 +92,12 @@ def has_version(value, version):
         return False
     rest = value[len(version):]
     return rest == '' or rest[0] in ' \t;'
+
+
+def is_kind(value, version):
+    """Whether a joined TXT value belongs to the record kind of ``version`` (a version tag, or None
+    for a kind that owns every TXT record at its name: the DKIM key record)."""
+    return version is None or has_version(value, version)
 
 
 def _fields(value, version, rule, findings):

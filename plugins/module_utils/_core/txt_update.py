@@ -30,7 +30,7 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.grammar impo
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.names import domain_error
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import (
     MAX_TTL,
-    has_version,
+    is_kind,
     join_strings,
     split_strings,
 )
@@ -160,12 +160,12 @@ def compute_txt_change(current, version, desired_value):
     """The TXT records a name should have: ``current`` with the records of one kind replaced.
 
     ``current`` is a list of records, each a tuple of character strings (bytes) as read.
-    Records whose joined value starts with ``version`` (the kind: ``v=STSv1`` / ``v=TLSRPTv1``)
-    are removed, except one already equal to ``desired_value`` (kept as it is, however it is cut
+    Records whose joined value starts with ``version`` (the kind: ``v=STSv1`` / ``v=TLSRPTv1``; None:
+    every record at the name, as for a DKIM key name) are removed, except one already equal to ``desired_value`` (kept as it is, however it is cut
     into strings); every other record stays, in its order. When ``desired_value`` is not None and
     no record equals it, it is appended, cut into strings of at most 255 bytes.
     """
-    others = [record for record in current if not has_version(join_strings(record), version)]
+    others = [record for record in current if not is_kind(join_strings(record), version)]
     if desired_value is None:
         return others
     for record in current:

@@ -21,7 +21,9 @@ import sys
 
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import read_file, write_file
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import (
+    NotRegularFileError, check_regular, read_file, write_file,
+)
 
 
 class PostfixError(Exception):
@@ -45,6 +47,22 @@ def check_config_directory(config_directory):
     if not os.path.isfile(main_cf):
         raise PostfixError('config_directory %s holds no main.cf: give the directory of the Postfix instance to '
                            'configure (postconf -c DIR)' % config_directory)
+    return main_cf
+
+
+def main_cf_to_change(module, config_directory):
+    """The path of the main.cf a postfix_* module is about to change; fails the module when there is none
+    or when it is not a regular file (it is put back byte for byte when postfix check fails: never through
+    a link). The opening check of every module that changes main.cf."""
+    problem = None
+    try:
+        main_cf = check_config_directory(config_directory)
+        check_regular(main_cf)
+    except (PostfixError, NotRegularFileError) as exc:
+        problem = str(exc)
+    if problem is not None:
+        # Outside the except block: an expected failure needs its message, not a traceback.
+        module.fail_json(msg=problem)
     return main_cf
 
 

@@ -22,7 +22,6 @@ from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import pos
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import grammar
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import postfix_tables
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import NotRegularFileError, check_regular
 
 PARAMETER = 'smtp_tls_policy_maps'
 
@@ -61,12 +60,10 @@ def _line(value):
 def run_module(module):
     params = module.params
     config_directory = params['config_directory']
+    main_cf = _postfix.main_cf_to_change(module, config_directory)
     try:
-        main_cf = _postfix.check_config_directory(config_directory)
-        # main.cf is put back byte for byte when postfix check fails: never through a link.
-        check_regular(main_cf)
         before = _postfix.postconf_get(module, config_directory, PARAMETER)
-    except (_postfix.PostfixError, NotRegularFileError) as exc:
+    except _postfix.PostfixError as exc:
         module.fail_json(msg=str(exc))
     entries = postfix_tables.split_maps(before)
     wanted = postfix_tables.place_entry(entries, params['map'], params['state'])

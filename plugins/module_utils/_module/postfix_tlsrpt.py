@@ -20,7 +20,7 @@ __metaclass__ = type
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module import postfix as _postfix
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import grammar, postfix_tables
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import NotRegularFileError, check_regular, read_file
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.files import read_file
 
 ENABLE = 'smtp_tlsrpt_enable'
 SOCKET = 'smtp_tlsrpt_socket_name'
@@ -62,12 +62,11 @@ def _text(settings):
 def run_module(module):
     params = module.params
     config_directory = params['config_directory']
+    main_cf = _postfix.main_cf_to_change(module, config_directory)
     try:
-        main_cf = _postfix.check_config_directory(config_directory)
-        check_regular(main_cf)
         text = read_file(main_cf).decode('utf-8', 'replace')
-    except (_postfix.PostfixError, NotRegularFileError, IOError, OSError) as exc:
-        module.fail_json(msg=str(exc))
+    except (IOError, OSError) as exc:
+        module.fail_json(msg='cannot read %s: %s' % (main_cf, exc))
     before = dict((name, postfix_tables.main_cf_value(text, name)) for name in (ENABLE, SOCKET))
     wanted = wanted_settings(params)
     changes = [(name, wanted[name]) for name in (ENABLE, SOCKET) if wanted[name] != before[name]]

@@ -3,12 +3,15 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""What the mta_sts_record and tlsrpt_record backends share: options, then read, compute, update.
+"""What the record backends share: options, then read, compute, update.
 
 This module is private to the mailsec.mta_sts collection; its interface may change without notice.
 
-The two backends (``mta_sts_record``, ``tlsrpt_record``) are each a ``RecordBackend(kind)``
-with kind 'sts' or 'tlsrpt': the backend contract of ``common``. Uses from the AnsibleModule:
+The three backends (``mta_sts_record``, ``tlsrpt_record``, ``dkim_record``) are each a
+``RecordBackend(kind)`` with kind 'sts', 'tlsrpt' or 'dkim': the backend contract of ``common``.
+What differs between the kinds (the owner name, the options that give the record's content, their
+rules, the value rendered) is in the functions below that take ``kind``; reading, computing, the
+guarded UPDATE, TSIG, check mode and diff are one code path. Uses from the AnsibleModule:
 ``params``, ``check_mode``, ``fail_json``, ``exit_json``.
 """
 
@@ -20,6 +23,7 @@ import os
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import txt_update
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import dns_update
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._module.argspec import ArgumentSpec, dns_update_options
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import dkim_key
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.names import domain_error
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.records import (
     KINDS,
@@ -46,7 +50,26 @@ def desired_value(params, kind):
         return None
     if kind == 'sts':
         return render_sts(params['id'])
+    if kind == 'dkim':
+        return dkim_key.render_dkim(params['public_key'], params.get('public_key_type') or dkim_key.DEFAULT_KEY_TYPE)
     return render_tlsrpt(unique(params['rua']))
+
+
+def owner_name(entry, kind):
+    """The owner name of one validated record entry of ``kind``."""
+    if kind == 'dkim':
+        return dkim_key.key_record_name(entry['selector'], entry['domain'])
+    return record_name(KINDS[kind]['prefix'], entry['domain'])
+
+
+def content_specs(kind):
+    """The options (besides ``domain`` and ``state``) that give one record of ``kind`` its content."""
+    if kind == 'sts':
+        return {'id': dict(type='str', aliases=['policy_id'])}
+    if kind == 'dkim':
+        return {'selector': dict(type='str'), 'public_key': dict(type='str'),
+                'public_key_type': dict(type='str', default=dkim_key.DEFAULT_KEY_TYPE, choices=list(dkim_key.KEY_TYPES))}
+    return {'rua': dict(type='list', elements='str')}
 
 
 def record_arguments(kind):
@@ -55,34 +78,32 @@ def record_arguments(kind):
     Whether the record's content is given is checked by ``record_option_problems``, for single
     records and for each element of O(records) alike.
     """
-    content = KINDS[kind]['field']
-    if kind == 'sts':
-        content_spec = dict(type='str', aliases=['policy_id'])
-    else:
-        content_spec = dict(type='list', elements='str')
+    contents = content_specs(kind)
     entry = dict(
         domain=dict(type='str', required=True),
         state=dict(type='str', default='present', choices=['present', 'absent']),
     )
-    entry[content] = dict(content_spec)
+    entry.update((name, dict(spec)) for name, spec in contents.items())
     own = {
         'domain': dict(type='str'),
         'state': dict(type='str', default='present', choices=['present', 'absent']),
         'records': dict(type='list', elements='dict', options=entry),
-        content: dict(content_spec),
     }
+    own.update((name, dict(spec)) for name, spec in contents.items())
+    # An option with a default is set even when not given, so it cannot be exclusive of records.
+    exclusive = [(name, 'records') for name, spec in sorted(contents.items()) if 'default' not in spec]
     spec = ArgumentSpec(own, checks=[lambda params: record_option_problems(params, kind)],
-                        mutually_exclusive=[('domain', 'records'), (content, 'records')],
+                        mutually_exclusive=[('domain', 'records')] + exclusive,
                         required_one_of=[('domain', 'records')])
     return spec.merge(dns_update_options())
 
 
 def targets(params, kind):
     """The records asked for, each ``(label, entry)``; the label prefixes messages about the entry."""
-    content = KINDS[kind]['field']
     if params.get('records') is None:
-        return [('', {'domain': params.get('domain'), content: params.get(content),
-                      'state': params.get('state', 'present')})]
+        entry = {'domain': params.get('domain'), 'state': params.get('state', 'present')}
+        entry.update((name, params.get(name)) for name in content_specs(kind))
+        return [('', entry)]
     return [('records[%d].' % index, entry) for index, entry in enumerate(params['records'])]
 
 
@@ -101,6 +122,8 @@ def entry_problems(entry, kind, zone=None, label=''):
                 problem = sts_id_error(entry.get('id'))
                 if problem is not None:
                     errors.append(('id', '%sid: %s' % (label, problem)))
+        elif kind == 'dkim':
+            errors.extend(dkim_content_problems(entry, label))
         else:
             rua = entry.get('rua') or []
             if not rua:
@@ -110,13 +133,49 @@ def entry_problems(entry, kind, zone=None, label=''):
                 if problem is not None:
                     rule = '' if 'RFC 8460' in problem else ' (RFC 8460 3)'
                     errors.append(('rua', '%srua[%d]: %r %s%s' % (label, index, uri, problem, rule)))
+    if kind == 'dkim':
+        # The name is needed even to remove the record.
+        selector = entry.get('selector')
+        problem = dkim_key.selector_error(selector) if selector is not None else None
+        if selector is None:
+            errors.append(('selector', '%sselector: required; the record is at <selector>._domainkey.<domain> '
+                                       '(RFC 6376 3.6.2.1)' % label))
+        elif problem is not None:
+            errors.append(('selector', '%sselector: %r %s (RFC 6376 3.1: the label(s) before ._domainkey)'
+                           % (label, selector, problem)))
+        if selector is None or problem is not None:
+            domain_problem = domain_problem or 'no valid selector'
     if zone and domain_problem is None:
-        name = record_name(KINDS[kind]['prefix'], domain).lower()
+        name = owner_name(entry, kind)
         bare = zone.rstrip('.').lower()
-        if name != bare and not name.endswith('.' + bare):
+        if name.lower() != bare and not name.lower().endswith('.' + bare):
             errors.append(('zone', 'zone: %s is not inside the zone %s; give the zone that holds it, or omit zone '
-                                   'to find it' % (record_name(KINDS[kind]['prefix'], domain), zone)))
+                                   'to find it' % (name, zone)))
     return errors
+
+
+def dkim_content_problems(entry, label=''):
+    """Why one DKIM entry's key cannot be published (state present), as ``(option, message)`` pairs.
+
+    The value is rendered and parsed back with the key record grammar (RFC 6376 3.6.1), so what
+    goes out is exactly what a verifier reads.
+    """
+    public_key = entry.get('public_key')
+    key_type = entry.get('public_key_type') or dkim_key.DEFAULT_KEY_TYPE
+    if public_key is None:
+        return [('public_key', '%spublic_key: required when state is present (to remove the record, use state '
+                               'absent; an empty p= would revoke the key, RFC 6376 3.6.1)' % label)]
+    problem = dkim_key.public_key_error(public_key, key_type)
+    if problem is not None:
+        # Never the key itself in the message: it is public, but long; its start is enough.
+        shown = dkim_key.normalize_public_key(public_key)
+        shown = shown[:16] + '...' if isinstance(shown, str) and len(shown) > 20 else shown
+        return [('public_key', '%spublic_key: %r %s' % (label, shown, problem))]
+    parsed, findings = dkim_key.parse_dkim(dkim_key.render_dkim(public_key, key_type))
+    if parsed is None:
+        return [('public_key', '%spublic_key: the record would not parse: %s'
+                               % (label, '; '.join(finding.msg for finding in findings)))]
+    return []
 
 
 def record_option_problems(params, kind):
@@ -129,8 +188,13 @@ def record_option_problems(params, kind):
         for option, message in entry_problems(entry, kind, zone, label):
             errors.append(('records' if label else option, message))
         domain = (entry.get('domain') or '').lower().rstrip('.')
+        shown = entry.get('domain')
+        if kind == 'dkim':
+            # One domain may have several selectors: the key is the owner name.
+            shown = '%s._domainkey.%s' % (entry.get('selector'), entry.get('domain'))
+            domain = shown.lower().rstrip('.')
         if label and domain in seen:
-            errors.append(('records', '%sdomain: %s is also given at %s' % (label, entry['domain'], seen[domain])))
+            errors.append(('records', '%sdomain: %s is also given at %s' % (label, shown, seen[domain])))
         seen.setdefault(domain, label.rstrip('.'))
     return errors
 
@@ -145,8 +209,7 @@ def update_records(module, kind):
     params = module.params
 
     info = KINDS[kind]
-    wanted = [(record_name(info['prefix'], entry['domain']), desired_value(entry, kind))
-              for dummy, entry in targets(params, kind)]
+    wanted = [(owner_name(entry, kind), desired_value(entry, kind)) for dummy, entry in targets(params, kind)]
     failure = None
     try:
         with dns_update.TxtUpdater.from_options(params) as updater:
@@ -202,7 +265,7 @@ def read_key_secret_file(module):
 
 
 class RecordBackend(object):
-    """The backend contract (see ``common``) of the record module of ``kind`` ('sts' or 'tlsrpt')."""
+    """The backend contract (see ``common``) of the record module of ``kind`` ('sts', 'tlsrpt' or 'dkim')."""
 
     LIBRARIES = (dns_update.DNSPYTHON,)
 

@@ -6,14 +6,11 @@ the option before any network I/O, and a server that is not there is named. Crea
 removing records (normal runs, check mode, diff) on BIND, Knot and PowerDNS: tests/integration/test_dns_records.py.
 """
 
-import base64
-
 import pytest
 
-from mailsec_testing.modules import WatchedPort, run_module
+from mailsec_testing.modules import TEST_TSIG_SECRET as SECRET, record_args, run_module
 
 MODULE = 'mta_sts_record'
-SECRET = base64.b64encode(b'0123456789abcdef0123456789abcdef').decode()
 
 
 @pytest.fixture(autouse=True)
@@ -22,17 +19,8 @@ def no_secret_from_the_environment(monkeypatch):
     monkeypatch.delenv('MAILSEC_TSIG_SECRET', raising=False)
 
 
-@pytest.fixture
-def server():
-    with WatchedPort() as port:
-        yield port
-
-
 def args(watched, **extra):
-    values = {'server': watched.host, 'port': watched.port, 'key_name': 'mailsec-key', 'key_secret': SECRET,
-              'domain': 'example.com', 'id': '20260101T000000'}
-    values.update(extra)
-    return dict((key, value) for key, value in values.items() if value is not None)
+    return record_args(watched, {'domain': 'example.com', 'id': '20260101T000000'}, extra)
 
 
 @pytest.mark.parametrize('check', [False, True])

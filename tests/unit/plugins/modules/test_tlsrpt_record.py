@@ -6,14 +6,11 @@ update options fail naming the option before any network I/O. Normal runs, check
 lab's three DNS servers: tests/integration/test_dns_records.py.
 """
 
-import base64
-
 import pytest
 
-from mailsec_testing.modules import WatchedPort, run_module
+from mailsec_testing.modules import record_args, run_module
 
 MODULE = 'tlsrpt_record'
-SECRET = base64.b64encode(b'0123456789abcdef0123456789abcdef').decode()
 
 
 @pytest.fixture(autouse=True)
@@ -21,17 +18,8 @@ def no_secret_from_the_environment(monkeypatch):
     monkeypatch.delenv('MAILSEC_TSIG_SECRET', raising=False)
 
 
-@pytest.fixture
-def server():
-    with WatchedPort() as port:
-        yield port
-
-
 def args(watched, **extra):
-    values = {'server': watched.host, 'port': watched.port, 'key_name': 'mailsec-key', 'key_secret': SECRET,
-              'domain': 'example.com', 'rua': ['mailto:tlsrpt@example.com']}
-    values.update(extra)
-    return dict((key, value) for key, value in values.items() if value is not None)
+    return record_args(watched, {'domain': 'example.com', 'rua': ['mailto:tlsrpt@example.com']}, extra)
 
 
 @pytest.mark.parametrize('check', [False, True])
