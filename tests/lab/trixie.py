@@ -15,7 +15,11 @@ built once into ``$MAILSEC_LAB_CACHE`` (default ``/var/cache/mailsec-lab``) as `
 hash covering the suite, the package lists and this recipe's version. It is built in a temporary folder
 next to it and renamed into place only when complete, so an interrupted build leaves nothing that a
 later run could take for a root; a later build removes such leftovers. debootstrap and the package
-installation run in a private mount namespace: what they mount dies with them.
+installation run in a private mount namespace: what they mount dies with them. Every build also removes
+the roots of other hashes (an older package list, 758 MB each) that no running host uses: a host's init
+names its root on its command line (``trixie.py _init ROOT DIR``), and ``up`` holds a shared lock on
+the root's lock file from the moment it finds the root until its init runs, so a build elsewhere never
+removes a root between the two.
 
 The cached root is never written to. ``up`` starts, in new mount, PID and UTS namespaces, a small init
 (this file's ``_init``: PID 1 there, reaps every orphan, stops everything on SIGTERM) which mounts an
@@ -161,9 +165,60 @@ def _unavailable_reason(log: Path) -> Optional[str]:
     return None
 
 
+def roots_in_use() -> set[str]:
+    """The roots the running hosts use: ROOT of every live ``trixie.py _init ROOT DIR`` (and its unshare)."""
+    used = set()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = Path(entry.path, "cmdline").read_bytes().decode(errors="surrogateescape").split("\0")
+        except OSError:
+            continue  # ended meanwhile (a zombie's cmdline is empty: it uses nothing)
+        for i, arg in enumerate(argv[1:-1], start=1):
+            if arg == "_init" and argv[i - 1].endswith("trixie.py"):
+                used.add(os.path.normpath(argv[i + 1]))
+    return used
+
+
+def remove_stale_roots(keep: Path, log=print) -> list[Path]:
+    """Remove the roots in ``keep``'s folder of another recipe hash that no running host uses, with their
+    logs and unfinished builds. A root whose lock is held (being built, or being started by ``up``) stays."""
+    removed = []
+    for other in sorted(keep.parent.glob(f"{SUITE}-*")):
+        if other == keep or not other.is_dir() or not re.fullmatch(rf"{SUITE}-[0-9a-f]{{12}}", other.name):
+            continue
+        with open(keep.parent / f"{other.name}.lock", "a", encoding="ascii") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            if os.path.normpath(str(other)) in roots_in_use():
+                continue
+            size = sum(f.stat().st_size for f in other.rglob("*") if f.is_file() and not f.is_symlink())
+            for unfinished in keep.parent.glob(f".{other.name}.*"):
+                _remove_tree(unfinished)
+            _remove_tree(other)
+            (keep.parent / f"{other.name}.log").unlink(missing_ok=True)
+            # The lock file stays: a process may hold it open, waiting; a new one would not exclude it.
+        log(f"removed the Debian 13 root of another recipe, used by no running host: {other} ({size / 1e6:.0f} MB)")
+        removed.append(other)
+    return removed
+
+
+@contextlib.contextmanager
+def _root_held(root: Path):
+    """A shared lock on ``root``'s lock file: no build removes it (remove_stale_roots) while held."""
+    with open(root.parent / f"{root.name}.lock", "a", encoding="ascii") as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        yield
+
+
 def build(log=print) -> Path:
     """The cached root, built when missing; raises Unavailable when it cannot be built here."""
     root = root_path()
+    if root.parent.is_dir():
+        remove_stale_roots(root, log)
     if (root / BUILD_RECORD).exists():
         return root
     if not shutil.which("debootstrap"):
@@ -283,6 +338,13 @@ def up(log=print) -> dict:
         log(f"trixie host already running (init {state['init_pid']}, ssh {SSH_ADDRESS})")
         return state
     root = build(log)
+    with _root_held(root):
+        if not (root / BUILD_RECORD).exists():  # another hash's build removed it between the two
+            raise labtools.LabError(f"{root} was removed while starting the host; run again")
+        return _start(root, log)
+
+
+def _start(root: Path, log) -> dict:
     base = state_dir()
     if base.exists():
         down(log=lambda _msg: None)
