@@ -9,6 +9,8 @@
     trixie.py down     # stop the host by PID; nothing stays mounted; removes DIR
     trixie.py status   # exit 0 running, 1 not running
     trixie.py run -- CMD ...   # run CMD inside the running host (its namespaces, chrooted), as over SSH
+    trixie.py demo     # make demo + make demo-stop inside, on a clean clone of this work tree's HEAD
+    MAILSEC_LAB_NET=N+3 trixie.py make-test --lab-net N   # the whole make test inside (by hand: slow), but its trixie step
 
 The root (``debootstrap --variant=minbase`` with Debian's default mirror, then the packages below) is
 built once into ``$MAILSEC_LAB_CACHE`` (default ``/var/cache/mailsec-lab``) as ``trixie-<hash>``, the
@@ -451,6 +453,15 @@ def demo_summary(output: str) -> list[str]:
     return lines
 
 
+def _clean_clone(repo: str, clone: Path, log) -> None:
+    """A fresh clone of ``repo``'s committed HEAD at ``clone`` (in the share: the host sees it in SHARE)."""
+    shutil.rmtree(clone, ignore_errors=True)
+    subprocess.run(["git", "clone", "-q", repo, str(clone)], check=True)
+    commit = subprocess.run(["git", "-C", str(clone), "log", "-1", "--format=%h %s"], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    log(f"clean clone of {repo} at {commit}")
+
+
 def demo(repo: str, log=print) -> dict:
     """`make demo` then `make demo-stop` in the host on a clean clone of ``repo``; raises LabError on any failure."""
     started_host = not running()
@@ -465,12 +476,8 @@ def demo(repo: str, log=print) -> dict:
         # The overlay is mounted in the host's own mount namespace only: edit it from there.
         subprocess.run(["nsenter", "-t", str(state["init_pid"]), "--mount", "--root", "--", sys.executable,
                         str(Path(__file__).resolve()), "_pin_port_80", str(Path(state["dir"]) / "root")], check=True)
-        shutil.rmtree(clone, ignore_errors=True)
+        _clean_clone(repo, clone, log)
         log_path.unlink(missing_ok=True)
-        subprocess.run(["git", "clone", "-q", repo, str(clone)], check=True)
-        commit = subprocess.run(["git", "-C", str(clone), "log", "-1", "--format=%h %s"], capture_output=True,
-                                text=True, check=True).stdout.strip()
-        log(f"clean clone of {repo} at {commit}")
         before = _host_snapshot()
         for target in ("demo", "demo-stop"):
             t0 = time.monotonic()
@@ -502,6 +509,49 @@ def demo(repo: str, log=print) -> dict:
         if started_host:
             down(log)
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole `make test` on Debian 13 (by hand: it takes as long as make test itself)
+
+# Not run inside: the trixie step would build a second Debian 13 root (760 MB, debootstrap from Debian's
+# archive) inside this one, to run the same scenario on the same packages that this machine's own
+# `make test` already runs there.
+NOT_INSIDE = {"trixie": "this make test already runs in the Debian 13 host; a root in the root adds nothing"}
+
+
+def test_steps(clone: Path) -> list[str]:
+    """The Makefile's TEST_STEPS (one list, the Makefile's), without those of NOT_INSIDE."""
+    out = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(clone), "--eval",
+                          "print-test-steps: ; @echo $(TEST_STEPS)", "print-test-steps"],
+                         capture_output=True, text=True, check=True).stdout
+    return [step for step in out.split() if step not in NOT_INSIDE]
+
+
+def make_test(repo: str, lab_net: int, log=print) -> int:
+    """`make test` in the host on a clean clone of ``repo``, its labs on ``lab_net`` and the next nets (not
+    this host's NET: its sshd and web addresses are there); the output in DIR/share/make-test.log.
+    Returns make's exit status."""
+    started_host = not running()
+    state = up(log)
+    clone = Path(state["dir"]) / "share" / "mta_sts"
+    log_path = clone.parent / "make-test.log"
+    try:
+        _clean_clone(repo, clone, log)
+        steps = test_steps(clone)
+        for step, reason in NOT_INSIDE.items():
+            log(f"==> {step}: not run inside: {reason}")
+        env = {"MAILSEC_LAB_NET": str(lab_net), "MAILSEC_LAB_DIR": f"/tmp/mailsec-lab-{lab_net}",
+               "PIP_CERT": "/etc/ssl/certs/ca-certificates.crt", "DEBIAN_FRONTEND": "noninteractive"}
+        log(f"make test in the Debian 13 host (steps {' '.join(steps)}), lab net {lab_net}; log {log_path}")
+        with open(log_path, "w", encoding="utf-8") as out:
+            proc = subprocess.run(_inside_argv(["make", "-C", f"{SHARE}/mta_sts", "test", "TEST_STEPS=" + " ".join(steps)],
+                                               env), cwd="/", stdout=out, stderr=subprocess.STDOUT, check=False)
+        log(lab_processes._tail(log_path, 40))  # pylint: disable=protected-access
+        return proc.returncode
+    finally:
+        if started_host:
+            down(log)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -615,9 +665,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv[:1] == ["run"]:
         return run_inside(argv[2:] if argv[1:2] == ["--"] else argv[1:])
     parser = argparse.ArgumentParser(prog="trixie.py", description=__doc__.split("\n", maxsplit=1)[0])
-    parser.add_argument("command", choices=("build", "up", "down", "status", "demo"))
+    parser.add_argument("command", choices=("build", "up", "down", "status", "demo", "make-test"))
     parser.add_argument("--repo", default=str(Path(__file__).resolve().parents[2]),
-                        help="demo: the repository to clone (default: this work tree; its committed HEAD)")
+                        help="demo, make-test: the repository to clone (default: this work tree; its committed HEAD)")
+    parser.add_argument("--lab-net", type=int, default=max(NET - 3, 0),
+                        help="make-test: MAILSEC_LAB_NET inside (it uses this net and the next three; default NET - 3, "
+                             "as `make test` puts the host on its own MAILSEC_LAB_NET + 3)")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
@@ -631,6 +684,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             down()
         elif args.command == "demo":
             demo(args.repo)
+        elif args.command == "make-test":
+            return make_test(args.repo, args.lab_net)
         else:
             state = running()
             print(f"trixie host {'running (init %d)' % state['init_pid'] if state else 'not running'}")

@@ -107,3 +107,9 @@ def test_a_build_removes_the_roots_of_other_recipes_that_no_running_host_uses(tm
     assert (current / trixie.BUILD_RECORD).exists() and other.is_dir()
     # Once its host has ended, the next build removes it too.
     assert trixie.remove_stale_roots(current, log=messages.append) == [in_use, locked]
+
+
+def test_make_test_inside_runs_every_step_of_make_test_but_the_root_in_the_root():
+    steps = trixie.test_steps(trixie.REPO)
+    assert steps[:2] == ['unit', 'integration'] and 'sanity' in steps and 'docs' in steps
+    assert 'trixie' not in steps and list(trixie.NOT_INSIDE) == ['trixie']
