@@ -90,7 +90,7 @@ def all_packages() -> tuple[str, ...]:
 
 # Versions recorded in the root's build record (and printed by `build`): what this host proves.
 VERSIONED = ("nginx", "postfix", "postfix-mta-sts-resolver", "python3", "openssh-server", "base-files", "bind9",
-             "knot", "pdns-server", "apache2", "util-linux")
+             "knot", "pdns-server", "apache2", "util-linux", "pebble", "dovecot-core")
 
 NET = labtools.LAB_NET
 SSH_ADDRESS = f"127.{NET}.13.1"
