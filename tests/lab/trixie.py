@@ -9,13 +9,19 @@
     trixie.py down     # stop the host by PID; nothing stays mounted; removes DIR
     trixie.py status   # exit 0 running, 1 not running
     trixie.py run -- CMD ...   # run CMD inside the running host (its namespaces, chrooted), as over SSH
+    trixie.py demo     # make demo + make demo-stop inside, on a clean clone of this work tree's HEAD
+    MAILSEC_LAB_NET=N+3 trixie.py make-test --lab-net N   # the whole make test inside (by hand: slow), but its trixie step
 
 The root (``debootstrap --variant=minbase`` with Debian's default mirror, then the packages below) is
 built once into ``$MAILSEC_LAB_CACHE`` (default ``/var/cache/mailsec-lab``) as ``trixie-<hash>``, the
 hash covering the suite, the package lists and this recipe's version. It is built in a temporary folder
 next to it and renamed into place only when complete, so an interrupted build leaves nothing that a
 later run could take for a root; a later build removes such leftovers. debootstrap and the package
-installation run in a private mount namespace: what they mount dies with them.
+installation run in a private mount namespace: what they mount dies with them. Every build also removes
+the roots of other hashes (an older package list, 758 MB each) that no running host uses: a host's init
+names its root on its command line (``trixie.py _init ROOT DIR``), and ``up`` holds a shared lock on
+the root's lock file from the moment it finds the root until its init runs, so a build elsewhere never
+removes a root between the two.
 
 The cached root is never written to. ``up`` starts, in new mount, PID and UTS namespaces, a small init
 (this file's ``_init``: PID 1 there, reaps every orphan, stops everything on SIGTERM) which mounts an
@@ -84,7 +90,7 @@ def all_packages() -> tuple[str, ...]:
 
 # Versions recorded in the root's build record (and printed by `build`): what this host proves.
 VERSIONED = ("nginx", "postfix", "postfix-mta-sts-resolver", "python3", "openssh-server", "base-files", "bind9",
-             "knot", "pdns-server", "apache2", "util-linux")
+             "knot", "pdns-server", "apache2", "util-linux", "pebble", "dovecot-core")
 
 NET = labtools.LAB_NET
 SSH_ADDRESS = f"127.{NET}.13.1"
@@ -161,9 +167,60 @@ def _unavailable_reason(log: Path) -> Optional[str]:
     return None
 
 
+def roots_in_use() -> set[str]:
+    """The roots the running hosts use: ROOT of every live ``trixie.py _init ROOT DIR`` (and its unshare)."""
+    used = set()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = Path(entry.path, "cmdline").read_bytes().decode(errors="surrogateescape").split("\0")
+        except OSError:
+            continue  # ended meanwhile (a zombie's cmdline is empty: it uses nothing)
+        for i, arg in enumerate(argv[1:-1], start=1):
+            if arg == "_init" and argv[i - 1].endswith("trixie.py"):
+                used.add(os.path.normpath(argv[i + 1]))
+    return used
+
+
+def remove_stale_roots(keep: Path, log=print) -> list[Path]:
+    """Remove the roots in ``keep``'s folder of another recipe hash that no running host uses, with their
+    logs and unfinished builds. A root whose lock is held (being built, or being started by ``up``) stays."""
+    removed = []
+    for other in sorted(keep.parent.glob(f"{SUITE}-*")):
+        if other == keep or not other.is_dir() or not re.fullmatch(rf"{SUITE}-[0-9a-f]{{12}}", other.name):
+            continue
+        with open(keep.parent / f"{other.name}.lock", "a", encoding="ascii") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            if os.path.normpath(str(other)) in roots_in_use():
+                continue
+            size = sum(f.stat().st_size for f in other.rglob("*") if f.is_file() and not f.is_symlink())
+            for unfinished in keep.parent.glob(f".{other.name}.*"):
+                _remove_tree(unfinished)
+            _remove_tree(other)
+            (keep.parent / f"{other.name}.log").unlink(missing_ok=True)
+            # The lock file stays: a process may hold it open, waiting; a new one would not exclude it.
+        log(f"removed the Debian 13 root of another recipe, used by no running host: {other} ({size / 1e6:.0f} MB)")
+        removed.append(other)
+    return removed
+
+
+@contextlib.contextmanager
+def _root_held(root: Path):
+    """A shared lock on ``root``'s lock file: no build removes it (remove_stale_roots) while held."""
+    with open(root.parent / f"{root.name}.lock", "a", encoding="ascii") as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        yield
+
+
 def build(log=print) -> Path:
     """The cached root, built when missing; raises Unavailable when it cannot be built here."""
     root = root_path()
+    if root.parent.is_dir():
+        remove_stale_roots(root, log)
     if (root / BUILD_RECORD).exists():
         return root
     if not shutil.which("debootstrap"):
@@ -283,6 +340,13 @@ def up(log=print) -> dict:
         log(f"trixie host already running (init {state['init_pid']}, ssh {SSH_ADDRESS})")
         return state
     root = build(log)
+    with _root_held(root):
+        if not (root / BUILD_RECORD).exists():  # another hash's build removed it between the two
+            raise labtools.LabError(f"{root} was removed while starting the host; run again")
+        return _start(root, log)
+
+
+def _start(root: Path, log) -> dict:
     base = state_dir()
     if base.exists():
         down(log=lambda _msg: None)
@@ -389,6 +453,15 @@ def demo_summary(output: str) -> list[str]:
     return lines
 
 
+def _clean_clone(repo: str, clone: Path, log) -> None:
+    """A fresh clone of ``repo``'s committed HEAD at ``clone`` (in the share: the host sees it in SHARE)."""
+    shutil.rmtree(clone, ignore_errors=True)
+    subprocess.run(["git", "clone", "-q", repo, str(clone)], check=True)
+    commit = subprocess.run(["git", "-C", str(clone), "log", "-1", "--format=%h %s"], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    log(f"clean clone of {repo} at {commit}")
+
+
 def demo(repo: str, log=print) -> dict:
     """`make demo` then `make demo-stop` in the host on a clean clone of ``repo``; raises LabError on any failure."""
     started_host = not running()
@@ -403,12 +476,8 @@ def demo(repo: str, log=print) -> dict:
         # The overlay is mounted in the host's own mount namespace only: edit it from there.
         subprocess.run(["nsenter", "-t", str(state["init_pid"]), "--mount", "--root", "--", sys.executable,
                         str(Path(__file__).resolve()), "_pin_port_80", str(Path(state["dir"]) / "root")], check=True)
-        shutil.rmtree(clone, ignore_errors=True)
+        _clean_clone(repo, clone, log)
         log_path.unlink(missing_ok=True)
-        subprocess.run(["git", "clone", "-q", repo, str(clone)], check=True)
-        commit = subprocess.run(["git", "-C", str(clone), "log", "-1", "--format=%h %s"], capture_output=True,
-                                text=True, check=True).stdout.strip()
-        log(f"clean clone of {repo} at {commit}")
         before = _host_snapshot()
         for target in ("demo", "demo-stop"):
             t0 = time.monotonic()
@@ -440,6 +509,49 @@ def demo(repo: str, log=print) -> dict:
         if started_host:
             down(log)
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole `make test` on Debian 13 (by hand: it takes as long as make test itself)
+
+# Not run inside: the trixie step would build a second Debian 13 root (760 MB, debootstrap from Debian's
+# archive) inside this one, to run the same scenario on the same packages that this machine's own
+# `make test` already runs there.
+NOT_INSIDE = {"trixie": "this make test already runs in the Debian 13 host; a root in the root adds nothing"}
+
+
+def test_steps(clone: Path) -> list[str]:
+    """The Makefile's TEST_STEPS (one list, the Makefile's), without those of NOT_INSIDE."""
+    out = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(clone), "--eval",
+                          "print-test-steps: ; @echo $(TEST_STEPS)", "print-test-steps"],
+                         capture_output=True, text=True, check=True).stdout
+    return [step for step in out.split() if step not in NOT_INSIDE]
+
+
+def make_test(repo: str, lab_net: int, log=print) -> int:
+    """`make test` in the host on a clean clone of ``repo``, its labs on ``lab_net`` and the next nets (not
+    this host's NET: its sshd and web addresses are there); the output in DIR/share/make-test.log.
+    Returns make's exit status."""
+    started_host = not running()
+    state = up(log)
+    clone = Path(state["dir"]) / "share" / "mta_sts"
+    log_path = clone.parent / "make-test.log"
+    try:
+        _clean_clone(repo, clone, log)
+        steps = test_steps(clone)
+        for step, reason in NOT_INSIDE.items():
+            log(f"==> {step}: not run inside: {reason}")
+        env = {"MAILSEC_LAB_NET": str(lab_net), "MAILSEC_LAB_DIR": f"/tmp/mailsec-lab-{lab_net}",
+               "PIP_CERT": "/etc/ssl/certs/ca-certificates.crt", "DEBIAN_FRONTEND": "noninteractive"}
+        log(f"make test in the Debian 13 host (steps {' '.join(steps)}), lab net {lab_net}; log {log_path}")
+        with open(log_path, "w", encoding="utf-8") as out:
+            proc = subprocess.run(_inside_argv(["make", "-C", f"{SHARE}/mta_sts", "test", "TEST_STEPS=" + " ".join(steps)],
+                                               env), cwd="/", stdout=out, stderr=subprocess.STDOUT, check=False)
+        log(lab_processes._tail(log_path, 40))  # pylint: disable=protected-access
+        return proc.returncode
+    finally:
+        if started_host:
+            down(log)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -553,9 +665,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv[:1] == ["run"]:
         return run_inside(argv[2:] if argv[1:2] == ["--"] else argv[1:])
     parser = argparse.ArgumentParser(prog="trixie.py", description=__doc__.split("\n", maxsplit=1)[0])
-    parser.add_argument("command", choices=("build", "up", "down", "status", "demo"))
+    parser.add_argument("command", choices=("build", "up", "down", "status", "demo", "make-test"))
     parser.add_argument("--repo", default=str(Path(__file__).resolve().parents[2]),
-                        help="demo: the repository to clone (default: this work tree; its committed HEAD)")
+                        help="demo, make-test: the repository to clone (default: this work tree; its committed HEAD)")
+    parser.add_argument("--lab-net", type=int, default=max(NET - 3, 0),
+                        help="make-test: MAILSEC_LAB_NET inside (it uses this net and the next three; default NET - 3, "
+                             "as `make test` puts the host on its own MAILSEC_LAB_NET + 3)")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
@@ -569,6 +684,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             down()
         elif args.command == "demo":
             demo(args.repo)
+        elif args.command == "make-test":
+            return make_test(args.repo, args.lab_net)
         else:
             state = running()
             print(f"trixie host {'running (init %d)' % state['init_pid'] if state else 'not running'}")

@@ -13,6 +13,7 @@ the scenario's domains: the lab zone gives mta-sts.<domain> both addresses (two 
 
     hosts.py up     # lab must be up; writes DIR/fleet_hosts.yml (vars for the playbooks)
     hosts.py down   # stops each host's nginx and sshd by PID, removes DIR
+    hosts.py skipped   # the "SKIPPED: ..." line for make test when web2 cannot run Python 3.9 here
 
 DIR is $MAILSEC_FLEET_HOSTS_DIR or /tmp/mailsec-fleet-hosts-<LAB_NET>.
 """
@@ -40,14 +41,25 @@ exec "$@"
 ''' % '\n'.join('mount --bind "$root/%s" %s' % item for item in PRIVATE.items())
 
 
-def python39():
-    """pyenv's Python 3.9: the managed-host interpreter of web2 (module code must run on 3.9)."""
-    root = subprocess.run(['pyenv', 'root'], capture_output=True, text=True, check=False).stdout.strip() \
-        or os.path.expanduser('~/.pyenv')
+def pyenv_root():
+    """pyenv's root, or ~/.pyenv; a machine without pyenv (a new Debian 13 machine) has none, which is no error."""
+    try:
+        root = subprocess.run(['pyenv', 'root'], capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        root = ''
+    return root or os.path.expanduser('~/.pyenv')
+
+
+def web2_python():
+    """(interpreter, why) for web2's module code: pyenv's Python 3.9, the oldest module code must run on; without
+    one (no pyenv, as on a new Debian 13 machine) this machine's /usr/bin/python3, and ``why`` says what is not
+    tested then (an empty ``why`` when 3.9 is used)."""
+    root = pyenv_root()
     found = sorted(Path(root, 'versions').glob('3.9.*/bin/python3.9'))
-    if not found:
-        raise SystemExit('no Python 3.9 in %s/versions (pyenv install 3.9)' % root)
-    return str(found[-1])
+    if found:
+        return str(found[-1]), ''
+    return '/usr/bin/python3', ('module code on Python 3.9 over SSH (web2): no Python 3.9 in %s/versions (pyenv install 3.9); '
+                                'web2 runs /usr/bin/python3' % root)
 
 
 def sshd_config(name, host):
@@ -70,7 +82,7 @@ def up():
     for key in ('id_ed25519', 'ssh_host_ed25519_key'):
         subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'mailsec fleet_hosts', '-f', str(BASE / key)],
                        check=True)
-    HOSTS['web2']['python'] = python39()
+    HOSTS['web2']['python'], _why = web2_python()
     pids = {}
     namespaces = {}
     for name, host in HOSTS.items():
@@ -148,5 +160,12 @@ def down():
     print('fleet hosts down: %s' % (', '.join(stopped) or 'nothing was running'))
 
 
+def skipped():
+    """Print the make test SKIPPED line (see the Makefile) for what this machine cannot run, if anything."""
+    why = web2_python()[1]
+    if why:
+        print('==> molecule: SKIPPED: fleet_hosts: %s' % why)
+
+
 if __name__ == '__main__':
-    {'up': up, 'down': down}[sys.argv[1]]()
+    {'up': up, 'down': down, 'skipped': skipped}[sys.argv[1]]()

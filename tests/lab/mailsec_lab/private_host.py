@@ -27,6 +27,11 @@ mount(2) took it.
 
 Only the calling thread moves to the new namespace (unshare(2) with CLONE_NEWNS in a process with
 threads, such as an execnet worker); the tests run in that thread, and so does every subprocess.
+
+The copy is removed (its nginx stopped first) at exit and, when ``enter`` ran in the main thread, on
+SIGTERM (atexit does not run then, and nginx, a daemon, outlives the process that started it). A copy
+whose owner ended without either (SIGKILL, SIGTERM to an xdist worker) names its owner (``OWNER_FILE``:
+PID and start time): the next ``enter`` stops its nginx and removes it.
 """
 
 from __future__ import annotations
@@ -36,13 +41,15 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 from typing import Optional
 
 from .config import LabError
-from .processes import stop_pid
+from .processes import pid_alive, pid_start_time, stop_pid
 
 NGINX_ETC = Path("/etc/nginx")
 # What nginx writes outside /etc/nginx on Debian: logs, temp files, the PID file.
@@ -55,6 +62,10 @@ WILDCARD_80 = re.compile(r"^(\s*)listen\s+(?:\*:|0\.0\.0\.0:)?80(\s[^;]*)?;", re
 WILDCARD_80_V6 = re.compile(r"^\s*listen\s+\[::\]:80(\s[^;]*)?;[^\n]*\n?", re.MULTILINE)
 # Set in the process that entered, so that a second call (a nested pytest, a re-import) is a no-op.
 INSIDE_ENV = "MAILSEC_PRIVATE_NGINX"
+# In the copy: "PID START_TIME" of the process that made it; a copy without it is never removed by another.
+OWNER_FILE = "owner"
+# Next to the copy, not in it: the mount point of the real /run during enter() (see there).
+RUN_VIEW_SUFFIX = "-run"
 
 
 def pin_port_80(text: str, listen_address: str) -> str:
@@ -139,6 +150,64 @@ class PrivateNginx(object):
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def _nginx_of_copy(root: Path) -> int:
+    """The PID in the copy's nginx.pid when that process is an nginx running on the copy's configuration
+    (its mount namespace has ``root``/etc over /etc/nginx), else 0: a PID file outlives its process, and
+    the PID may be another process's by now."""
+    try:
+        pid = int((root / "run" / PID_FILE_NAME).read_text().strip() or 0)
+        if not pid or Path(f"/proc/{pid}/comm").read_text().strip() != "nginx":
+            return 0
+        with open(f"/proc/{pid}/mountinfo", encoding="utf-8") as handle:
+            for line in handle:
+                fields = line.split()
+                # fields[3]: the mounted folder within its file system (/tmp may be a file system of its own).
+                if fields[4] == str(NGINX_ETC) and fields[3].endswith(f"/{root.name}/etc"):
+                    return pid
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def remove_orphans(prefix: str = "mailsec-nginx-", folder: Path = Path("/tmp")) -> list[Path]:
+    """Remove the copies in ``folder`` whose owner process has ended (its nginx stopped first); returns them.
+    Copies without an owner file (being made, or made by an older version of this file) are left alone."""
+    removed = []
+    for root in sorted(folder.glob(prefix + "*")):
+        try:
+            pid, start_time = (int(field) for field in (root / OWNER_FILE).read_text().split())
+        except (OSError, ValueError):
+            continue
+        if pid_alive(pid, start_time):
+            continue
+        nginx = _nginx_of_copy(root)
+        if nginx:
+            stop_pid(nginx)
+        # In this namespace nothing is mounted in the copy (its mounts were in the owner's namespace).
+        shutil.rmtree(root, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            os.rmdir(str(root) + RUN_VIEW_SUFFIX)
+        removed.append(root)
+    return removed
+
+
+def _stop_on_sigterm(private: PrivateNginx) -> None:
+    """On SIGTERM: stop and remove the copy, then what SIGTERM did before (by default, end the process)."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be set from the main thread: remove_orphans covers this case
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum, frame):
+        private.stop()
+        signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+        if callable(previous):
+            previous(signum, frame)
+        elif previous != signal.SIG_IGN:
+            os.kill(os.getpid(), signum)
+
+    signal.signal(signal.SIGTERM, on_term)
+
+
 def enter(listen_address: str, prefix: str = "mailsec-nginx-") -> Optional[PrivateNginx]:
     """Move this thread (and what it starts) into a mount namespace with a private copy of this machine's
     nginx; stopped and removed at exit. None when already inside one (``INSIDE_ENV``)."""
@@ -153,9 +222,11 @@ def enter(listen_address: str, prefix: str = "mailsec-nginx-") -> Optional[Priva
         raise LabError(f"something on this machine listens on {', '.join(held)} (every address), where the "
                        f"tests' nginx must listen on the lab's own addresses ({listen_address}): stop it "
                        "(e.g. this machine's nginx: `nginx -s quit`) for the test run")
+    remove_orphans(prefix)
     root = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     private = PrivateNginx(root)
     try:
+        (root / OWNER_FILE).write_text(f"{os.getpid()} {pid_start_time(os.getpid())}\n")
         os.chmod(root, 0o755)
         copy_configuration(root / "etc", listen_address)
         for name in list(PRIVATE_FOLDERS) + ["run"]:
@@ -164,12 +235,14 @@ def enter(listen_address: str, prefix: str = "mailsec-nginx-") -> Optional[Priva
         private.stop()
         raise
     # Outside ``root``: removed with os.rmdir only, never rmtree (it may still show the real /run).
-    real_run = Path(tempfile.mkdtemp(prefix=prefix + "run-", dir="/tmp"))
+    real_run = Path(str(root) + RUN_VIEW_SUFFIX)
+    real_run.mkdir(mode=0o700)
     try:
         os.unshare(os.CLONE_NEWNS)
         # From here on a failure leaves mounts that only this process sees: stop() detaches them.
         private.unshared = True
         atexit.register(private.stop)
+        _stop_on_sigterm(private)
         # Nothing mounted here may reach this machine's namespace.
         _sh("mount", "--make-rprivate", "/")
         _sh("mount", "--rbind", str(RUN), str(real_run))

@@ -3,8 +3,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The Debian 13 host (tests/lab/trixie.py): the parts that need no root file system."""
 
+import fcntl
 import os
 import subprocess
+import sys
 
 import trixie
 
@@ -66,3 +68,48 @@ def test_the_summary_lines_are_read_from_make_demos_output():
     assert trixie.demo_summary(output) == ['2 domain(s) verified, none fails',
                                            'alpha.mailsec.test: 12 check(s) ok, 0 warning(s), 0 error(s)',
                                            'beta.mailsec.test: 11 check(s) ok, 1 warning(s), 0 error(s)']
+
+
+def _root(cache, name):
+    root = cache / name
+    (root / 'etc').mkdir(parents=True)
+    (root / 'etc' / 'debian_version').write_text('13.8\n')
+    (root / trixie.BUILD_RECORD).write_text('{}\n')
+    (cache / (name + '.log')).write_text('build log\n')
+    return root
+
+
+def test_a_build_removes_the_roots_of_other_recipes_that_no_running_host_uses(tmp_path, monkeypatch):
+    monkeypatch.setenv('MAILSEC_LAB_CACHE', str(tmp_path))
+    current = _root(tmp_path, trixie.root_path().name)
+    stale = _root(tmp_path, 'trixie-aaaaaaaaaaaa')
+    in_use = _root(tmp_path, 'trixie-bbbbbbbbbbbb')
+    locked = _root(tmp_path, 'trixie-cccccccccccc')
+    unfinished = tmp_path / '.trixie-aaaaaaaaaaaa.x1y2z3'
+    unfinished.mkdir()
+    other = tmp_path / 'pip-tlsrpt-2616830de661'
+    other.mkdir()
+    # A running host names its root on its init's command line, as up() starts it.
+    host = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)', '/w/tests/lab/trixie.py', '_init',
+                             str(in_use), str(tmp_path / 'state')])
+    try:
+        with open(tmp_path / 'trixie-cccccccccccc.lock', 'w', encoding='ascii') as lock:
+            fcntl.flock(lock, fcntl.LOCK_SH)  # as up() holds it while starting a host on that root
+            messages = []
+            assert trixie.build(log=messages.append) == current
+    finally:
+        host.kill()
+        host.wait()
+    assert not stale.exists() and not unfinished.exists() and not (tmp_path / 'trixie-aaaaaaaaaaaa.log').exists()
+    assert (tmp_path / 'trixie-aaaaaaaaaaaa.lock').exists()  # a waiting build may hold it open
+    assert messages == ['removed the Debian 13 root of another recipe, used by no running host: %s (0 MB)' % stale]
+    assert (in_use / trixie.BUILD_RECORD).exists() and (locked / trixie.BUILD_RECORD).exists()
+    assert (current / trixie.BUILD_RECORD).exists() and other.is_dir()
+    # Once its host has ended, the next build removes it too.
+    assert trixie.remove_stale_roots(current, log=messages.append) == [in_use, locked]
+
+
+def test_make_test_inside_runs_every_step_of_make_test_but_the_root_in_the_root():
+    steps = trixie.test_steps(trixie.REPO)
+    assert steps[:2] == ['unit', 'integration'] and 'sanity' in steps and 'docs' in steps
+    assert 'trixie' not in steps and list(trixie.NOT_INSIDE) == ['trixie']
