@@ -158,14 +158,16 @@ test:
 	printf '%-16s %-8s %8s %12s\n' step result seconds 'CPU seconds'
 	for step in $(TEST_STEPS); do
 	  read -r dummy rc seconds cpu < <(grep "^$$step " "$(TEST_LOGS)/steps")
-	  if [ "$$rc" = 0 ] && grep -q '^==> [^ ]*: SKIPPED: ' "$(TEST_LOGS)/$$step.log" 2>/dev/null; then result=skipped
+	  # passed*: the step passed, but some part of it did not run here (its SKIPPED lines are listed below; for
+	  # trixie without Debian's archive that is all of it, for molecule without pyenv the Python 3.9 part).
+	  if [ "$$rc" = 0 ] && grep -q '^==> [^ ]*: SKIPPED: ' "$(TEST_LOGS)/$$step.log" 2>/dev/null; then result='passed*'
 	  elif [ "$$rc" = 0 ]; then result=passed; elif [ "$$rc" = 127 ] && [ "$$seconds" = 0 ]; then result='not run'; else result=FAILED; fi
-	  [ "$$result" = passed ] || [ "$$result" = skipped ] || failed="$$failed $$step"
+	  [ "$$result" = passed ] || [ "$$result" = 'passed*' ] || failed="$$failed $$step"
 	  printf '%-16s %-8s %8s %12s\n' "$$step" "$$result" "$$seconds" "$$cpu"
 	done
 	elapsed=$$(( $$(date +%s) - started ))
 	printf '%-16s %-8s %8s %12s\n' 'make test' '' "$$elapsed" "$$(( $$(busy_seconds) - busy_start ))"
-	echo "(CPU seconds: a step's own processes; for make test, the whole machine's busy time during the steps, out of $$(( elapsed * $$(nproc) )) on $$(nproc) cores)"
+	echo "(CPU seconds: a step's own processes; for make test, the whole machine's busy time during the steps, out of $$(( elapsed * $$(nproc) )) on $$(nproc) cores; passed*: parts SKIPPED, listed below)"
 	for step in $$failed; do
 	  echo
 	  echo "==> $$step FAILED: the last 60 lines of $(TEST_LOGS)/$$step.log"
