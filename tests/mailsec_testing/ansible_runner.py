@@ -7,18 +7,37 @@ Each step's result is registered (failures included: the play goes on) and a las
 all as JSON, so a test sees exactly what a playbook would: diff, msg, return values.
 """
 
+import atexit
 import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+_SCRATCH = []
+
+
+def scratch_dir():
+    """This test process's folder for what Ansible leaves in temp folders when a run is killed (the killed
+    runs of test_preflight, a timeout): the controller's ansible-local-*, the modules' ansible-tmp-* and
+    AnsiballZ's ansible_*_payload_* (in ~/.ansible/tmp and /tmp otherwise: 156 of them after a day of
+    tests). Removed when the process ends."""
+    if not _SCRATCH:
+        folder = tempfile.mkdtemp(prefix='mailsec-ansible-')
+        atexit.register(shutil.rmtree, folder, True)
+        _SCRATCH.append(folder)
+    return _SCRATCH[0]
+
+
 def ansible_env(extra=None):
     env = dict(os.environ)
+    scratch = scratch_dir()
     env.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.join(REPO, '.collections'))
     # The record modules fall back to this variable; a test that wants it sets it explicitly.
     env.pop('MAILSEC_TSIG_SECRET', None)
@@ -28,6 +47,9 @@ def ansible_env(extra=None):
         'ANSIBLE_LOCALHOST_WARNING': '0',
         'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
         'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+        'ANSIBLE_LOCAL_TEMP': os.path.join(scratch, 'local'),
+        'ANSIBLE_REMOTE_TMP': os.path.join(scratch, 'remote'),
+        'TMPDIR': scratch,
     })
     env.update(extra or {})
     return env
