@@ -17,7 +17,7 @@ from typing import Union
 
 from .config import LabError, PathLike, START_TIMEOUT, check_loopback
 from .files import _write_json
-from .processes import _HELPER_PIDS, _spawn, stop_pid, wait_port
+from .processes import _HELPER_PIDS, _spawn, pid_alive, stop_pid, wait_port
 
 
 def render_tls_server(listen: str, server_name: str, cert: PathLike, key: PathLike,
@@ -123,10 +123,9 @@ def host_nginx_running(pid_file: PathLike = HOST_NGINX_PID_FILE) -> bool:
     try:
         pid = int(Path(pid_file).read_text(encoding="ascii").split()[0])
         comm = Path(f"/proc/{pid}/comm").read_text(encoding="ascii", errors="replace").strip()
-        state = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace").rpartition(")")[2].split()[0]
     except (OSError, ValueError, IndexError):
         return False
-    return comm == "nginx" and state not in ("Z", "X", "x")
+    return comm == "nginx" and pid_alive(pid)
 
 
 def record_host(record: PathLike, nginx_files: list[str], pid_file: PathLike = HOST_NGINX_PID_FILE) -> bool:
