@@ -13,6 +13,7 @@ the unit anyway, without the protection that line was for.
 import json
 import os
 import shutil
+import re
 import subprocess
 import sys
 
@@ -91,10 +92,11 @@ def test_the_role_units_pass_systemd_analyze_verify(units):
 
 @pytest.mark.parametrize('breakage, words', [
     # systemd refuses to start it at all
-    (('ExecStart=/', 'ExecStart='), 'Neither a valid executable name nor an absolute path'),
-    # systemd starts it, without the line: a warning is a failure here
-    (('ProtectSystem=strict', 'ProtectSystem=strictest'), 'Failed to parse protect system value'),
-    (('NoNewPrivileges=yes', 'NoNewPrivilege=yes'), 'Unknown key'),
+    (('ExecStart=/', 'ExecStart='), r'Neither a valid executable name nor an absolute path'),
+    # systemd starts it, without the line: a warning is a failure here (systemd 252, Debian 12: "Failed
+    # to parse protect system value"; 257, Debian 13: "Failed to parse ProtectSystem=strictest")
+    (('ProtectSystem=strict', 'ProtectSystem=strictest'), r'Failed to parse (protect system value|ProtectSystem=)'),
+    (('NoNewPrivileges=yes', 'NoNewPrivilege=yes'), r'Unknown key'),
 ])
 def test_a_broken_unit_fails_the_check(units, tmp_path, breakage, words):
     broken = tmp_path / units[1].name
@@ -103,4 +105,4 @@ def test_a_broken_unit_fails_the_check(units, tmp_path, breakage, words):
     broken.write_text(text.replace(breakage[0], breakage[1], 1))
     passed, said = verify([broken])
     assert not passed
-    assert words in said, said
+    assert re.search(words, said), said
