@@ -12,8 +12,8 @@ the unit anyway, without the protection that line was for.
 
 import json
 import os
-import shutil
 import re
+import shutil
 import subprocess
 import sys
 
