@@ -16,6 +16,7 @@ is checked here against what nginx reads as one token, before anything is change
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
 import posixpath
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import policy as _policy
@@ -45,6 +46,46 @@ LISTEN_SETTINGS = ('nginx_listen', 'nginx_http_listen')
 
 class DomainSpecError(ValueError):
     """A domain entry that breaks a rule; the message names the entry, the key and the rule."""
+
+
+# The role keeps its domain lists as tables: ``{'count': N, 'rows': <the list as JSON text>}``.
+# Ansible walks every value of a list or dict each time a template uses it and each time set_fact
+# stores it (tens of microseconds a value; a completed domain holds about 80 values): at 20,000
+# domains one stored copy of the completed list took about a minute. A table is three values
+# whatever N; the filters decode it (about half a second at 20,000) and hand the modules only what
+# they need.
+TABLE_KEYS = ('count', 'rows')
+
+
+def to_table(items):
+    """The table of a completed domain list (see TABLE_KEYS)."""
+    items = list(items)
+    return {'count': len(items), 'rows': json.dumps(items, separators=(',', ':'))}
+
+
+def is_table(value):
+    return isinstance(value, dict) and sorted(value) == sorted(TABLE_KEYS) and isinstance(value['rows'], str)
+
+
+def table_rows(value, where):
+    """The completed domains of a table, or of a completed domain list given as it is."""
+    if is_table(value):
+        return json.loads(value['rows'])
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise DomainSpecError('%s: the input must be a domain table (mta_sts_table) or a completed domain list '
+                          '(mta_sts_domains), got %s' % (where, type(value).__name__))
+
+
+def select_rows(rows, names=None, exclude=None, **match):
+    """The ``rows`` named in ``names`` (all when None), without those in ``exclude``, whose keys equal
+    ``match`` (e.g. ``acme=True``, ``state='absent'``; a None value matches anything); names in any case."""
+    wanted = None if names is None else set(_name_key(name) for name in names)
+    unwanted = set(_name_key(name) for name in exclude or [])
+    match = dict((key, value) for key, value in match.items() if value is not None)
+    return [item for item in rows
+            if (wanted is None or _name_key(item['domain']) in wanted) and _name_key(item['domain']) not in unwanted
+            and all(item.get(key) == value for key, value in match.items())]
 
 
 def _int_or_none(value):

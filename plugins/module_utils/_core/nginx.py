@@ -163,14 +163,17 @@ def policy_servers(domains, certificates=None, webroot=None):
     ``domains``: the completed domains (``complete_domains``); ``certificates``: the ``certificates``
     of mta_sts_certificate_info for the ACME ones (an ACME host without a usable certificate gets no
     HTTPS server yet: nginx -t would refuse a missing file). Returns ``{'servers': [{'names',
-    'certificate', 'key', 'root', 'acme'}], 'waiting': [host]}`` in the order first seen.
+    'certificate', 'key', 'root', 'acme'}], 'waiting': [host], 'hosts': [host]}`` in the order first
+    seen, ``hosts`` every policy host (the plain-HTTP server's names, also those still waiting).
     """
     acme = dict((entry['domain'], entry) for entry in certificates or [])
     shared = webroot.rstrip('/') if webroot else None
     servers = []
     index = {}
     waiting = []
+    hosts = []
     for site in domains or []:
+        hosts.append(site['mta_sts_host'])
         entry = acme.get(site['domain']) if site.get('acme') else None
         if site.get('acme') and not (entry and entry.get('usable')):
             waiting.append(site['mta_sts_host'])
@@ -185,4 +188,4 @@ def policy_servers(domains, certificates=None, webroot=None):
         servers.append({'names': [site['mta_sts_host']], 'certificate': site['tls_certificate'],
                         'key': site['tls_certificate_key'], 'root': own_root,
                         'acme': {'serial': entry.get('serial'), 'not_after': entry.get('not_after')} if entry else None})
-    return {'servers': servers, 'waiting': waiting}
+    return {'servers': servers, 'waiting': waiting, 'hosts': hosts}

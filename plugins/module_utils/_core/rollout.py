@@ -149,7 +149,9 @@ def plan(domains, preflight_results, reports_summary, min_days=DEFAULT_MIN_DAYS,
 
     Returns ``{'modes': {domain: mode} for auto domains, 'held': [{'domain', 'msg'}], 'held_domains': [...],
     'warnings': [msg], 'rollout': [decision], 'rollback': [domain], 'preflight': {domain: verdict},
-    'lines': [msg]}``, ``lines`` saying for each domain that changes or is held what happens to it.
+    'lines': [msg]}``, ``lines`` saying for each domain that changes or is held what happens to it;
+    ``preflight`` only for the domains pre-flighted (those this run changes: the plan is stored
+    once a run, and 20,000 entries of "not run" are not free to store).
     """
     if today is None:
         today = utc_today()
@@ -174,7 +176,6 @@ def plan(domains, preflight_results, reports_summary, min_days=DEFAULT_MIN_DAYS,
         else:
             mode = item['mode']
         if result is None:
-            output['preflight'][domain] = 'not run'
             continue
         output['preflight'][domain] = _judge(output, domain, mode, result)
         line = plan_line(domain, mode, policy_id(dict(item, mode=mode)), result.get('served') or {},

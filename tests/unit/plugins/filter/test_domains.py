@@ -144,7 +144,7 @@ def test_txt_records_list_every_sts_record_then_every_tlsrpt_record():
         '_mta-sts.a.example', '_mta-sts.b.example', '_mta-sts.c.example', '_smtp._tls.a.example', '_smtp._tls.c.example']
     assert records[0] == domains[0]['sts_record'] and records[3]['value'] == 'v=TLSRPTv1; rua=mailto:tls@example.com'
     assert mta_sts_txt_records([]) == []
-    with pytest.raises(AnsibleFilterError, match='mta_sts_txt_records: the input must be a domain list'):
+    with pytest.raises(AnsibleFilterError, match='mta_sts_txt_records: the input must be a domain table .mta_sts_table. or a completed domain list'):
         mta_sts_txt_records('a.example')
 
 
