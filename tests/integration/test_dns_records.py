@@ -555,6 +555,42 @@ def test_two_writers_of_different_records_still_conflict(lab):
     assert values(lab, name) == ['v=STSv1; id=one;']
 
 
+def test_many_names_read_pipelined_are_read_as_one_by_one(lab):
+    """read_txt_many / find_zones send PIPELINE queries before reading their answers (matched by id):
+    what they return for names with records, with other strings and with nothing is read_txt's."""
+    domains = [new_domain(lab) for dummy in range(dns_update.PIPELINE * 2 + 5)]
+    names = ['_mta-sts.' + domain for domain in domains]
+    for index in range(0, len(names), 7):
+        _lab.dns_update(lab, names[index], 'TXT', ['v=STSv1; id=p%d;' % index] + ([OTHER] if index % 2 else []))
+    _lab.dns_update(lab, names[-1], 'TXT', [TRICKY])
+    with updater(lab) as many:
+        # Had a batch failed, it would have been read again one name at a time: none may be.
+        many.read_txt = many.find_zone = lambda name: pytest.fail('%s was read alone' % name)
+        piped = many.read_txt_many(names)
+        zones = many.find_zones(names + ['deep.er.' + names[3]])
+    with updater(lab) as single:
+        # The same records and TTL (BIND rotates the order of an RRset between answers).
+        assert [(sorted(records), ttl) for records, ttl in piped] == \
+            [(sorted(records), ttl) for records, ttl in (single.read_txt(name) for name in names)]
+    assert sorted(piped[7][0]) == sorted([(b'v=STSv1; id=p7;',), (OTHER.encode(),)])
+    assert piped[1] == ([], None) and piped[-1][0] == [(TRICKY.encode(),)]
+    assert set(str(zone).rstrip('.') for zone in zones) == {lab['dns']['zone']}
+
+
+def test_a_name_that_fails_among_many_fails_as_read_alone(lab):
+    """A CNAME among pipelined names: the batch is read again one by one, so the error is read_txt's."""
+    names = ['_mta-sts.' + new_domain(lab) for dummy in range(10)]
+    # To a name that exists (to a missing one the answer is NXDOMAIN, which reads as no records).
+    _lab.dns_update(lab, names[4], 'CNAME', [names[9] + '.'])
+    _lab.dns_update(lab, names[9], 'TXT', [OTHER])
+    with updater(lab) as ours:
+        with pytest.raises(dns_update.DNSError) as many:
+            ours.read_txt_many(names)
+        with pytest.raises(dns_update.DNSError) as alone:
+            ours.read_txt(names[4])
+    assert many.value.msg == alone.value.msg and 'the name is a CNAME to %s' % names[9] in many.value.msg
+
+
 def test_many_names_in_one_update(lab):
     zone = lab['dns']['zone']
     domains = [new_domain(lab) for dummy in range(30)]

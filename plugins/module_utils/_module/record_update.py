@@ -213,7 +213,8 @@ def update_records(module, kind):
     failure = None
     try:
         with dns_update.TxtUpdater.from_options(params) as updater:
-            zones = [params['zone'] or updater.find_zone(name) for name, dummy in wanted]
+            zones = ([params['zone']] * len(wanted) if params['zone']
+                     else updater.find_zones([name for name, dummy in wanted]))
             changes = updater.plan([(name, info['version'], value, params['ttl']) for name, value in wanted])
             if not module.check_mode:
                 for zone in unique(zones):
