@@ -528,9 +528,10 @@ def test_steps(clone: Path) -> list[str]:
     return [step for step in out.split() if step not in NOT_INSIDE]
 
 
-def make_test(repo: str, lab_net: int, log=print) -> int:
+def make_test(repo: str, lab_net: int, output: str, log=print) -> int:
     """`make test` in the host on a clean clone of ``repo``, its labs on ``lab_net`` and the next nets (not
-    this host's NET: its sshd and web addresses are there); the output in DIR/share/make-test.log.
+    this host's NET: its sshd and web addresses are there). Its output and the steps' logs (the clone's
+    .test-logs) are copied to the folder ``output`` (emptied first): the host's DIR goes with ``down``.
     Returns make's exit status."""
     started_host = not running()
     state = up(log)
@@ -548,6 +549,13 @@ def make_test(repo: str, lab_net: int, log=print) -> int:
             proc = subprocess.run(_inside_argv(["make", "-C", f"{SHARE}/mta_sts", "test", "TEST_STEPS=" + " ".join(steps)],
                                                env), cwd="/", stdout=out, stderr=subprocess.STDOUT, check=False)
         log(lab_processes._tail(log_path, 40))  # pylint: disable=protected-access
+        kept = Path(output)
+        shutil.rmtree(kept, ignore_errors=True)
+        kept.mkdir(parents=True)
+        shutil.copy2(log_path, kept / log_path.name)
+        if (clone / ".test-logs").is_dir():
+            shutil.copytree(clone / ".test-logs", kept / "test-logs")
+        log(f"make test's output and step logs kept in {kept}")
         return proc.returncode
     finally:
         if started_host:
@@ -668,6 +676,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("command", choices=("build", "up", "down", "status", "demo", "make-test"))
     parser.add_argument("--repo", default=str(Path(__file__).resolve().parents[2]),
                         help="demo, make-test: the repository to clone (default: this work tree; its committed HEAD)")
+    parser.add_argument("--output", default="/tmp/mailsec-trixie-make-test",
+                        help="make-test: the folder its output and step logs are copied to (emptied first)")
     parser.add_argument("--lab-net", type=int, default=max(NET - 3, 0),
                         help="make-test: MAILSEC_LAB_NET inside (it uses this net and the next three; default NET - 3, "
                              "as `make test` puts the host on its own MAILSEC_LAB_NET + 3)")
@@ -685,7 +695,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         elif args.command == "demo":
             demo(args.repo)
         elif args.command == "make-test":
-            return make_test(args.repo, args.lab_net)
+            return make_test(args.repo, args.lab_net, args.output)
         else:
             state = running()
             print(f"trixie host {'running (init %d)' % state['init_pid'] if state else 'not running'}")
