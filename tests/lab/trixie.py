@@ -10,7 +10,7 @@
     trixie.py status   # exit 0 running, 1 not running
     trixie.py run -- CMD ...   # run CMD inside the running host (its namespaces, chrooted), as over SSH
     trixie.py demo     # make demo + make demo-stop inside, on a clean clone of this work tree's HEAD
-    MAILSEC_LAB_NET=N+3 trixie.py make-test --lab-net N   # the whole make test inside (by hand: slow), but its trixie step
+    MAILSEC_LAB_NET=N+3 trixie.py make-test --lab-net N [--output DIR]  # the whole make test inside (by hand: slow), but its trixie step
 
 The root (``debootstrap --variant=minbase`` with Debian's default mirror, then the packages below) is
 built once into ``$MAILSEC_LAB_CACHE`` (default ``/var/cache/mailsec-lab``) as ``trixie-<hash>``, the
