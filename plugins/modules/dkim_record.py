@@ -99,6 +99,13 @@ options:
         type: str
         choices: [present, absent]
         default: present
+  report_unchanged:
+    description:
+      - With V(false), the result's RV(records) lists only the entries that changed (in check mode, that would change);
+        for thousands of entries the result is otherwise as large as the input, and Ansible handles every value of a
+        registered result. Not used without O(records).
+    type: bool
+    default: true
 seealso:
   - module: mailsec.mta_sts.tlsrpt_record
   - module: mailsec.mta_sts.mta_sts_record
@@ -191,7 +198,8 @@ diff:
     before: {values: [], ttl: null}
     after: {values: ["v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="], ttl: 3600}
 records:
-  description: With O(records), one entry per element, in the same order.
+  description: With O(records), one entry per element, in the same order; with O(report_unchanged=false), only those
+    that changed.
   returned: success, with O(records)
   type: list
   elements: dict

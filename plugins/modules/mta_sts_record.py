@@ -63,6 +63,9 @@ options:
         (split only beyond 64 KiB, about 250 names), each name guarded by a prerequisite on what was read.
       - The DNS options (O(server), O(zone), O(ttl), ...) apply to every entry; every entry is checked before anything
         is sent.
+      - Or a domain table (P(mailsec.mta_sts.mta_sts_table#filter)), which stands for its domains' C(sts_record_entry) entries
+        (domains without one are left out): the action plugin expands it on the controller, instead of Ansible's
+        templating walking a list of thousands of entries value by value.
     type: list
     elements: dict
     suboptions:
@@ -79,6 +82,13 @@ options:
         type: str
         choices: [present, absent]
         default: present
+  report_unchanged:
+    description:
+      - With V(false), the result's RV(records) lists only the entries that changed (in check mode, that would change);
+        for thousands of entries the result is otherwise as large as the input, and Ansible handles every value of a
+        registered result. Not used without O(records).
+    type: bool
+    default: true
 seealso:
   - module: mailsec.mta_sts.mta_sts_policy
   - module: mailsec.mta_sts.tlsrpt_record
@@ -172,7 +182,8 @@ diff:
     before: {values: ["v=spf1 -all", "v=STSv1; id=old;"], ttl: 3600}
     after: {values: ["v=spf1 -all", "v=STSv1; id=new;"], ttl: 3600}
 records:
-  description: With O(records), one entry per element, in the same order.
+  description: With O(records), one entry per element, in the same order; with O(report_unchanged=false), only those
+    that changed.
   returned: success, with O(records)
   type: list
   elements: dict

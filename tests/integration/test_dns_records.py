@@ -29,6 +29,7 @@ import pytest
 import mailsec_lab as _lab
 from mailsec_testing.ansible_runner import run_steps
 from mailsec_testing.modules import run_module
+from ansible_collections.mailsec.mta_sts.plugins.filter.mta_sts_domains import mta_sts_rows, mta_sts_table
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import txt_update
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import dns_update
 
@@ -634,6 +635,25 @@ def test_records_of_many_domains_go_out_in_one_update(lab):
     assert serial(lab) == before + 2
     assert values(lab, '_mta-sts.' + domains[1]) == ['v=STSv1; id=changed1;']
     assert values(lab, '_mta-sts.' + domains[2]) == []
+
+
+def test_a_domain_table_stands_for_its_records_and_only_changes_are_reported(lab, tmp_path):
+    """Through ansible-playbook: the action plugins expand a domain table into each domain's record entry
+    (a domain without rua has no _smtp._tls entry), and report_unchanged: false returns what changed only."""
+    domains = [new_domain(lab) for dummy in range(4)]
+    table = mta_sts_table([{'domain': domain} for domain in domains[:3]] + [{'domain': domains[3], 'tlsrpt_rua': []}],
+                          {'mode': 'testing', 'mx': ['mail.example.com'], 'max_age': 86400,
+                           'tlsrpt_rua': ['mailto:tls@example.com']})
+    args = dns_args(lab, records=table, report_unchanged=False)
+    results, proc = run_steps(tmp_path, [(STS, args), (TLSRPT, args), (STS, args), (TLSRPT, args)])
+    assert not any(result.get('failed') for result in results), proc.stdout[-3000:]
+    sts, tlsrpt, sts_again, tlsrpt_again = results
+    assert [record['name'] for record in sts['records']] == ['_mta-sts.' + domain for domain in domains]
+    assert [record['name'] for record in tlsrpt['records']] == ['_smtp._tls.' + domain for domain in domains[:3]]
+    assert values(lab, '_smtp._tls.' + domains[3]) == []
+    assert values(lab, '_mta-sts.' + domains[3]) == ['v=STSv1; id=%s;' % mta_sts_rows(table, 'policy_id')[3]]
+    assert not sts_again['changed'] and sts_again['records'] == []
+    assert not tlsrpt_again['changed'] and tlsrpt_again['records'] == []
 
 
 def test_records_with_one_bad_entry_send_nothing(lab):

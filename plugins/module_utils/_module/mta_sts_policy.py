@@ -62,6 +62,7 @@ def _arguments():
                       required_if=[('state', 'present', ('mode', 'mx'))]),
         create_dirs=dict(type='bool', default=False),
         backup=dict(type='bool', default=False),
+        report_unchanged=dict(type='bool', default=True),
     )
     # Without O(policies), mode and mx are checked by _policy_problems() with a message naming the rule.
     return ArgumentSpec(
@@ -91,6 +92,11 @@ def file_arguments(module, path):
     params = dict(module.params)
     params['mode'] = params.pop('file_mode')
     return module.load_file_common_arguments(params, path=path)
+
+
+def reported(results, report_unchanged):
+    """The per-entry results a call returns: all, or (``report_unchanged`` false) the changed ones only."""
+    return results if report_unchanged else [result for result in results if result['changed']]
 
 
 def targets(params):
@@ -187,7 +193,8 @@ def run_module(module):
         if module._diff:
             output['diff'] = diffs[0]
     else:
-        output = {'changed': any(result['changed'] for result in results), 'policies': results}
+        output = {'changed': any(result['changed'] for result in results),
+                  'policies': reported(results, module.params['report_unchanged'])}
         if module._diff:
             output['diff'] = [diff for diff, result in zip(diffs, results) if result['changed']]
     module.exit_json(**output)

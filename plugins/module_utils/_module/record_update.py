@@ -88,6 +88,7 @@ def record_arguments(kind):
         'domain': dict(type='str'),
         'state': dict(type='str', default='present', choices=['present', 'absent']),
         'records': dict(type='list', elements='dict', options=entry),
+        'report_unchanged': dict(type='bool', default=True),
     }
     own.update((name, dict(spec)) for name, spec in contents.items())
     # An option with a default is set even when not given, so it cannot be exclusive of records.
@@ -234,6 +235,8 @@ def update_records(module, kind):
         zone = record.pop('zone')
         record.pop('changed')
         module.exit_json(changed=changes[0].changed, record=record, zone=zone, diff=changes[0].diff())
+    if not params['report_unchanged']:
+        records = [record for record in records if record['changed']]
     module.exit_json(changed=any(change.changed for change in changes), records=records,
                      diff=[change.diff() for change in changes if change.changed])
 

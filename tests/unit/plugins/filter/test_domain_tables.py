@@ -19,10 +19,9 @@ from ansible_collections.mailsec.mta_sts.plugins.filter.mta_sts_nginx_http impor
 DEFAULTS = {'mode': 'enforce', 'mx': ['mail.example.com'], 'max_age': 86400, 'tlsrpt_rua': ['mailto:tls@example.com'],
             'tls_certificate': '/etc/ssl/{domain}.pem', 'tls_certificate_key': '/etc/ssl/{domain}.key',
             'webroot': '/srv/mta-sts', 'acme_certificate_dir': '/etc/acme', 'tlsrpt_reports': True}
-ENTRIES = [{'domain': 'd%02d.example' % index} for index in range(8)]
-ENTRIES[2] = {'domain': 'd02.example', 'tls_certificate': 'acme'}
-ENTRIES[5] = {'domain': 'd05.example', 'state': 'absent'}
-ENTRIES[6] = {'domain': 'd06.example', 'tlsrpt_rua': []}
+# d02 gets its certificate by ACME, d05 is withdrawn, d06 has no report address.
+OWN = {2: {'tls_certificate': 'acme'}, 5: {'state': 'absent'}, 6: {'tlsrpt_rua': []}}
+ENTRIES = [dict({'domain': 'd%02d.example' % index}, **OWN.get(index, {})) for index in range(8)]
 NAMES = [entry['domain'] for entry in ENTRIES]
 
 
