@@ -92,6 +92,16 @@ def _read_exactly(sock, count, expiration):
     return data
 
 
+def _write_all(sock, data, expiration):
+    """Send all of ``data`` on the non-blocking ``sock`` before ``expiration`` (time.time())."""
+    view = memoryview(data)
+    while view:
+        timeout = expiration - time.time()
+        if timeout <= 0 or not select.select([], [sock], [], timeout)[1]:
+            raise dns.exception.Timeout
+        view = view[sock.send(view):]
+
+
 def resolve_server(server, port):
     """The IP address to talk to for ``server`` (an IP address, or a name for the system resolver)."""
     try:
@@ -203,11 +213,15 @@ class TxtUpdater(object):
             self._sock = self._connect()
         expiration = time.time() + self.timeout
         waiting = {}
+        wire = []
         for query in queries:
             while query.id in waiting:
                 query.id = (query.id + 1) % 65536
             waiting[query.id] = query
-            dns.query.send_tcp(self._sock, query, expiration)
+            message = query.to_wire()
+            wire.append(struct.pack('!H', len(message)) + message)
+        # All of them in one write: a write per query is a segment per query.
+        _write_all(self._sock, b''.join(wire), expiration)
         answers = {}
         while waiting:
             wire = self._receive(expiration)
