@@ -9,8 +9,8 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.domains import (
-    DomainSpecError, changed_domains, complete_domains, domain_scope, is_table, select_rows, table_rows, to_table, txt_records,
-    union)
+    DomainSpecError, attribute_values, changed_domains, complete_domains, domain_scope, is_table, select_rows, table_rows,
+    to_table, txt_records, union, with_entries)
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.rollout import plan
 
 
@@ -48,8 +48,8 @@ def mta_sts_rows(domains, attribute=None, names=None, exclude=None, acme=None, s
     """The domains selected as mta_sts_select does, as a list (or their ``attribute``, empty ones left out)."""
     rows = _selected(domains, 'mta_sts_rows', names, exclude, acme, state)
     if attribute:
-        return [item[attribute] for item in rows if item.get(attribute)]
-    return rows
+        return attribute_values(rows, attribute)
+    return [with_entries(item) for item in rows]
 
 
 def mta_sts_union(domain_lists):
@@ -87,8 +87,8 @@ def mta_sts_scope(domains, changed, unchanged='none', size=0, turn=0, attribute=
     except ValueError as exc:
         raise AnsibleFilterError(str(exc))
     if attribute:
-        return [item[attribute] for item in scope if item.get(attribute)]
-    return scope
+        return attribute_values(scope, attribute)
+    return [with_entries(item) for item in scope]
 
 
 class FilterModule(object):

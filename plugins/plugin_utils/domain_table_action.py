@@ -18,7 +18,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.domains import is_table, table_rows
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.domains import attribute_values, is_table, table_rows
 
 
 class DomainTableAction(ActionBase):
@@ -42,6 +42,6 @@ class DomainTableAction(ActionBase):
             except ValueError as exc:
                 raise AnsibleActionFail('%s: the rows of the domain table are not the JSON that mta_sts_table writes (%s)'
                                         % (self.LIST_OPTION, exc))
-            args[self.LIST_OPTION] = [row[self.ENTRY] for row in rows if row.get(self.ENTRY)]
+            args[self.LIST_OPTION] = attribute_values(rows, self.ENTRY)
         result.update(self._execute_module(module_args=args, task_vars=task_vars))
         return result

@@ -55,12 +55,44 @@ class DomainSpecError(ValueError):
 # whatever N; the filters decode it (about half a second at 20,000) and hand the modules only what
 # they need.
 TABLE_KEYS = ('count', 'rows')
+# The ready-made module entries of a completed domain: a table's rows leave them out (more than half
+# of the text, decoded by every filter that reads the table) and ``entry`` derives them when asked.
+ENTRY_KEYS = ('acme_entry', 'policy_file', 'sts_record_entry', 'tlsrpt_record_entry', 'served_entry', 'preflight_entry',
+              'verify_entry_unpublished', 'verify_entry')
 
 
 def to_table(items):
-    """The table of a completed domain list (see TABLE_KEYS)."""
-    items = list(items)
-    return {'count': len(items), 'rows': json.dumps(items, separators=(',', ':'))}
+    """The table of a completed domain list (see TABLE_KEYS), its rows without the ENTRY_KEYS."""
+    rows = [dict((key, value) for key, value in item.items() if key not in ENTRY_KEYS) for item in items]
+    return {'count': len(rows), 'rows': json.dumps(rows, separators=(',', ':'))}
+
+
+def entry(item, name):
+    """The module entry ``name`` (one of ENTRY_KEYS) of a completed domain or of a table's row."""
+    if name in item:
+        return item[name]
+    if name not in ENTRY_KEYS:
+        raise KeyError(name)
+    return with_entries(item)[name]
+
+
+def attribute_values(items, attribute):
+    """The ``attribute`` (a key or one of ENTRY_KEYS) of each of ``items``, empty ones left out."""
+    if attribute in ENTRY_KEYS:
+        values = (entry(item, attribute) for item in items)
+    else:
+        values = (item.get(attribute) for item in items)
+    return [value for value in values if value]
+
+
+def with_entries(item):
+    """A table's row as the completed domain it was, its module entries derived again."""
+    if all(key in item for key in ENTRY_KEYS):
+        return item
+    policy = {'mode': item['mode'], 'mx': item['mx'], 'max_age': item['max_age']}
+    return dict(item, **_module_entries(item['domain'], policy, item['policy_id'], item['policy_path'], item['tlsrpt_rua'],
+                                        item['tls_certificate'], item['tls_certificate_key'], item['acme_dir'],
+                                        item['preflight']))
 
 
 def is_table(value):
@@ -250,6 +282,7 @@ def complete_domain(entry, defaults, where, modes=None):
         'tls_certificate': certificate,
         'tls_certificate_key': key,
         'mta_sts_host': _policy.policy_host(domain),
+        'preflight': preflight,
         'acme': acme_dir is not None,
         'acme_dir': acme_dir,
         'webroot': webroot,
