@@ -28,6 +28,7 @@ author:
   - mailsec.mta_sts contributors (@mailsec)
 extends_documentation_fragment:
   - mailsec.mta_sts.attributes
+  - mailsec.mta_sts.report_unchanged
   - mailsec.mta_sts.dns_update
 attributes:
   check_mode:
@@ -99,13 +100,6 @@ options:
         type: str
         choices: [present, absent]
         default: present
-  report_unchanged:
-    description:
-      - With V(false), the result's RV(records) lists only the entries that changed (in check mode, that would change);
-        for thousands of entries the result is otherwise as large as the input, and Ansible handles every value of a
-        registered result. Not used without O(records).
-    type: bool
-    default: true
 seealso:
   - module: mailsec.mta_sts.tlsrpt_record
   - module: mailsec.mta_sts.mta_sts_record

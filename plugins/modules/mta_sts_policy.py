@@ -26,6 +26,7 @@ author:
   - mailsec.mta_sts contributors (@mailsec)
 extends_documentation_fragment:
   - mailsec.mta_sts.attributes
+  - mailsec.mta_sts.report_unchanged.policies
 attributes:
   check_mode:
     support: full
@@ -80,7 +81,7 @@ options:
       - Every entry is checked before any file is touched; one bad entry fails the call and changes nothing.
       - The file options (O(file_mode), O(owner), ...), O(backup) and O(create_dirs) apply to every entry.
       - Or a domain table (P(mailsec.mta_sts.mta_sts_table#filter)), which stands for its domains' C(policy_file) entries
-        (domains without one are left out): the action plugin expands it on the controller, instead of Ansible's
+        (domains without one are left out); the action plugin expands it on the controller, instead of Ansible's
         templating walking a list of thousands of entries value by value.
     type: list
     elements: dict
@@ -116,13 +117,6 @@ options:
       - Keep a timestamped copy of the previous file before changing or removing it.
     type: bool
     default: false
-  report_unchanged:
-    description:
-      - With V(false), the result's RV(policies) lists only the entries that changed (in check mode, that would change);
-        for thousands of entries the result is otherwise as large as the input, and Ansible handles every value of a
-        registered result. Not used without O(policies).
-    type: bool
-    default: true
   file_mode:
     description:
       - The permissions of the policy file, as for the C(mode) option of M(ansible.builtin.file)

@@ -21,6 +21,7 @@ author:
   - mailsec.mta_sts contributors (@mailsec)
 extends_documentation_fragment:
   - mailsec.mta_sts.attributes
+  - mailsec.mta_sts.report_unchanged
   - mailsec.mta_sts.dns_update
 attributes:
   check_mode:
@@ -61,7 +62,7 @@ options:
       - The DNS options (O(server), O(zone), O(ttl), ...) apply to every entry; every entry is checked before anything
         is sent.
       - Or a domain table (P(mailsec.mta_sts.mta_sts_table#filter)), which stands for its domains' C(tlsrpt_record_entry) entries
-        (domains without one are left out): the action plugin expands it on the controller, instead of Ansible's
+        (domains without one are left out); the action plugin expands it on the controller, instead of Ansible's
         templating walking a list of thousands of entries value by value.
     type: list
     elements: dict
@@ -79,13 +80,6 @@ options:
         type: str
         choices: [present, absent]
         default: present
-  report_unchanged:
-    description:
-      - With V(false), the result's RV(records) lists only the entries that changed (in check mode, that would change);
-        for thousands of entries the result is otherwise as large as the input, and Ansible handles every value of a
-        registered result. Not used without O(records).
-    type: bool
-    default: true
 seealso:
   - module: mailsec.mta_sts.mta_sts_record
   - name: RFC 8460, SMTP TLS Reporting

@@ -340,19 +340,11 @@ class TxtUpdater(object):
     def find_zones(self, names):
         """``find_zone`` of each of ``names``: the first SOA query of every name pipelined (it answers
         for almost every name), the walk up the labels only for the names it did not answer."""
-        targets = [dns_name(name) for name in names]
-        zones = []
-        for start in range(0, len(targets), PIPELINE):
-            batch = targets[start:start + PIPELINE]
-            try:
-                answers = self._pipelined([self._make_query(target, dns.rdatatype.SOA) for target in batch])
-            except Exception:  # pylint: disable=broad-except
-                self.close()
-                answers = [None] * len(batch)
-            for target, answer in zip(batch, answers):
-                zone = self._zone_in(target, target, answer) if answer is not None else None
-                zones.append(zone if zone is not None else self.find_zone(target))
-        return zones
+        def zone_of(target, answer):
+            zone = self._zone_in(target, target, answer)
+            return zone if zone is not None else self.find_zone(target)
+
+        return self._pipelined_each([dns_name(name) for name in names], dns.rdatatype.SOA, zone_of, self.find_zone)
 
     def read_txt(self, name):
         """The TXT RRset at ``name``: ``(records, ttl)``, records as tuples of bytes; ``([], None)`` if none."""
@@ -365,17 +357,22 @@ class TxtUpdater(object):
         A batch that fails in any way is read again one name at a time, so that the failure and its
         message are exactly those of ``read_txt``.
         """
-        owners = [dns_name(name) for name in names]
+        return self._pipelined_each([dns_name(name) for name in names], dns.rdatatype.TXT, self._txt_of, self.read_txt)
+
+    def _pipelined_each(self, names, rdtype, interpret, alone):
+        """``interpret(name, answer)`` for the answer to the ``rdtype`` query of each of ``names``,
+        PIPELINE queries at a time; the names of a batch that fails in any way go through
+        ``alone(name)`` one at a time instead."""
         results = []
-        for start in range(0, len(owners), PIPELINE):
-            batch = owners[start:start + PIPELINE]
+        for start in range(0, len(names), PIPELINE):
+            batch = names[start:start + PIPELINE]
             try:
-                answers = self._pipelined([self._make_query(name, dns.rdatatype.TXT) for name in batch])
-                read = [self._txt_of(name, answer) for name, answer in zip(batch, answers)]
+                answers = self._pipelined([self._make_query(name, rdtype) for name in batch])
+                done = [interpret(name, answer) for name, answer in zip(batch, answers)]
             except Exception:  # pylint: disable=broad-except
                 self.close()
-                read = [self.read_txt(name) for name in batch]
-            results.extend(read)
+                done = [alone(name) for name in batch]
+            results.extend(done)
         return results
 
     def _txt_of(self, name, response):
