@@ -17,6 +17,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible.utils.vars import merge_hash
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.domains import attribute_values, is_table, table_rows
 
@@ -27,6 +28,9 @@ class DomainTableAction(ActionBase):
 
     LIST_OPTION = None
     ENTRY = None
+    # As ansible.builtin.normal, the action of a module without one of its own.
+    _supports_check_mode = True
+    _supports_async = True
 
     def run(self, tmp=None, task_vars=None):
         result = super(DomainTableAction, self).run(tmp, task_vars)
@@ -43,5 +47,8 @@ class DomainTableAction(ActionBase):
                 raise AnsibleActionFail('%s: the rows of the domain table are not the JSON that mta_sts_table writes (%s)'
                                         % (self.LIST_OPTION, exc))
             args[self.LIST_OPTION] = attribute_values(rows, self.ENTRY)
-        result.update(self._execute_module(module_args=args, task_vars=task_vars))
+        wrap_async = self._task.async_val
+        result = merge_hash(result, self._execute_module(module_args=args, task_vars=task_vars, wrap_async=wrap_async))
+        if not wrap_async:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
         return result

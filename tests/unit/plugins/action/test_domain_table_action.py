@@ -58,3 +58,15 @@ def test_a_dict_that_is_not_a_table_fails_naming_the_option_and_writes_nothing(t
     assert results[1]['failed'] and results[1]['msg'].startswith(
         'policies: the rows of the domain table are not the JSON that mta_sts_table writes')
     assert policy_files(tmp_path) == []
+
+
+def test_async_and_a_plain_list_run_as_without_the_action(tmp_path):
+    """The action runs the module as ansible.builtin.normal would: async is still async, a list is passed as it is."""
+    entries = mta_sts_rows(table(tmp_path), 'policy_file')
+    results, proc = run_steps(tmp_path, [
+        (POLICY, {'policies': entries, 'create_dirs': True}, {'async': 60, 'poll': 1}),
+        (POLICY, {'policies': entries[:2], 'create_dirs': True}),
+    ])
+    assert not any(result.get('failed') for result in results), proc.stdout[-3000:]
+    assert results[0]['changed'] and results[0].get('ansible_job_id') and results[0]['finished'] == 1
+    assert [entry['changed'] for entry in results[1]['policies']] == [False, False]
