@@ -42,6 +42,8 @@ PLUGIN_LABEL = re.compile(r'^ansible_collections\.(\w+)\.(\w+)\.(\w+)_(module|ro
 ANSIBLE_LABELS = {
     'common_return_values': 'reference_appendices/common_return_values.html',
     'ansible_configuration_settings': 'reference_appendices/config.html',
+    # "This module has a corresponding action plugin" (mta_sts_policy, mta_sts_record, tlsrpt_record).
+    'action_plugins': 'plugins/action.html',
 }
 
 
