@@ -42,11 +42,11 @@ class DomainTableAction(ActionBase):
                 raise AnsibleActionFail('%s: a dict given must be a domain table (the mta_sts_table filter: count and '
                                         'rows), got the keys %s' % (self.LIST_OPTION, ', '.join(sorted(value))))
             try:
-                rows = table_rows(value, self.LIST_OPTION)
-            except ValueError as exc:
-                raise AnsibleActionFail('%s: the rows of the domain table are not the JSON that mta_sts_table writes (%s)'
-                                        % (self.LIST_OPTION, exc))
-            args[self.LIST_OPTION] = attribute_values(rows, self.ENTRY)
+                args[self.LIST_OPTION] = attribute_values(table_rows(value, self.LIST_OPTION), self.ENTRY)
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                # Not what mta_sts_table writes: bad JSON, or rows without the keys of a completed domain.
+                raise AnsibleActionFail('%s: the rows of the domain table are not the JSON that mta_sts_table writes (%s: %s)'
+                                        % (self.LIST_OPTION, type(exc).__name__, exc))
         wrap_async = self._task.async_val
         result = merge_hash(result, self._execute_module(module_args=args, task_vars=task_vars, wrap_async=wrap_async))
         if not wrap_async:
