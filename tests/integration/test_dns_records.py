@@ -569,6 +569,8 @@ def test_many_names_read_pipelined_are_read_as_one_by_one(lab):
         many.read_txt = many.find_zone = lambda name: pytest.fail('%s was read alone' % name)
         piped = many.read_txt_many(names)
         zones = many.find_zones(names + ['deep.er.' + names[3]])
+        # Every TXT answer of this server was taken by the wire path (_core.dns_wire), none by dnspython.
+        assert many.wire_answers == len(names)
     with updater(lab) as single:
         # The same records and TTL (BIND rotates the order of an RRset between answers).
         assert [(sorted(records), ttl) for records, ttl in piped] == \
@@ -590,6 +592,40 @@ def test_a_name_that_fails_among_many_fails_as_read_alone(lab):
         with pytest.raises(dns_update.DNSError) as alone:
             ours.read_txt(names[4])
     assert many.value.msg == alone.value.msg and 'the name is a CNAME to %s' % names[9] in many.value.msg
+    # The wire path gave that batch to dnspython; it read nothing of it.
+    assert ours.wire_answers == 0
+
+
+def test_the_wire_path_and_dnspython_read_alike_and_a_wrong_secret_is_never_taken(lab):
+    """Read by the wire path and by dnspython (the path left): the same records. With a key of the
+    right name and a wrong secret the server's answer does not verify: no answer is taken, and the
+    failure is dnspython's message, as before the wire path."""
+    names = ['_mta-sts.' + new_domain(lab) for dummy in range(dns_update.PIPELINE + 3)]
+    for index, name in enumerate(names[::5]):
+        _lab.dns_update(lab, name, 'TXT', ['v=STSv1; id=w%d;' % index, TRICKY])
+    with updater(lab) as fast, updater(lab) as slow:
+        slow._wire_failures = dns_update.WIRE_FAILURES  # pylint: disable=protected-access
+        assert [(sorted(records), ttl) for records, ttl in fast.read_txt_many(names)] == \
+            [(sorted(records), ttl) for records, ttl in slow.read_txt_many(names)]
+        assert (fast.wire_answers, slow.wire_answers) == (len(names), 0)
+    wrong = dict(lab['dns'], key_secret=base64.b64encode(b'not the secret of this key.....').decode())
+    with updater(dict(lab, dns=wrong)) as guessing:
+        with pytest.raises(dns_update.DNSError) as failed:
+            guessing.read_txt_many(names[:3])
+        assert guessing.wire_answers == 0
+    assert 'key_secret' in failed.value.msg or 'BADSIG' in failed.value.msg
+
+
+def test_an_update_after_a_pause_on_the_connection_goes_through(lab):
+    """PowerDNS closes a TCP connection idle for 5 s (tcp-idle-timeout): reading thousands of names
+    and then updating them once failed with "closed the connection without answering". Each UPDATE
+    goes on a connection of its own."""
+    name = '_mta-sts.' + new_domain(lab)
+    with updater(lab) as ours:
+        changes = ours.plan([(name, 'v=STSv1', 'v=STSv1; id=pause;', 600)])
+        time.sleep(6)
+        assert ours.apply(lab['dns']['zone'], changes) == 1
+    assert values(lab, name) == ['v=STSv1; id=pause;']
 
 
 def test_many_names_in_one_update(lab):
