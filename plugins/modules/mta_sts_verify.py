@@ -100,6 +100,9 @@ options:
     description:
       - With O(domains), how many domains are verified at the same time (1 to 64). Network probes of all domains
         share one bounded pool, so the number of open connections stays bounded too.
+      - From 200 domains on, the domains are also split across processes, one per CPU the module may run on (at most
+        8, and at least 100 domains each), each with O(workers) and its own pool of probes; verification is
+        CPU-bound in Python. Results keep the order of O(domains).
     type: int
     default: 4
   nameservers:

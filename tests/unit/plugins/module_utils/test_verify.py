@@ -4,6 +4,7 @@
 """The verify orchestration without a network: pure evaluation, option checks, and the worker pools."""
 
 import copy
+import os
 import threading
 import time
 
@@ -356,6 +357,46 @@ def test_many_domains_keep_order_and_bound_connections():
     assert [result['domain'] for result in results] == domains
     assert all(result['passed'] for result in results)
     assert probes.peak <= 5
+
+
+def test_many_domains_split_across_processes_give_what_one_process_gives():
+    """processes=3: two forked children and this process, each a contiguous slice; the results in
+    order, equal to one process's, and the children's probes did not run here."""
+    domains = ['p%d.example.test' % index for index in range(10)] + [('expect.example.test', {'mode': 'testing'})]
+    alone = verify_run.verify_domains(domains, {}, probes=FakeProbes(mx_count=2, delay=0), processes=1)
+    probes = FakeProbes(mx_count=2, delay=0)
+    split = verify_run.verify_domains(domains, {}, probes=probes, processes=3)
+    assert split == alone and not alone[-1]['passed'] and alone[0]['passed']
+    # This process verified the last slice only (3 of the 11 domains): one MX lookup each.
+    assert sorted(name for kind, name in probes.calls if kind == 'mx') == \
+        ['expect.example.test', 'p8.example.test', 'p9.example.test']
+
+
+def test_a_slice_whose_process_sends_nothing_is_verified_here(monkeypatch):
+    """A child killed (out of memory, say) sends nothing back: its slice is verified in this process."""
+    real = verify_run._in_child  # pylint: disable=protected-access
+
+    def killed(work):
+        return real(lambda: os._exit(9))  # pylint: disable=protected-access
+
+    monkeypatch.setattr(verify_run, '_in_child', killed)
+    domains = ['k%d.example.test' % index for index in range(6)]
+    probes = FakeProbes(mx_count=1, delay=0)
+    results = verify_run.verify_domains(domains, {}, probes=probes, processes=2)
+    assert [result['domain'] for result in results] == domains and all(result['passed'] for result in results)
+    assert len([kind for kind, dummy in probes.calls if kind == 'mx']) == 6
+
+
+@pytest.mark.parametrize('count, cpus, expected', [(1, 8, 1), (199, 8, 1), (200, 8, 2), (20000, 2, 2),
+                                                   (20000, 64, verify_run.MAX_PROCESSES), (5000, 1, 1)])
+def test_processes_follow_the_domains_and_the_cpus(count, cpus, expected):
+    assert verify_run.process_count(count, cpus) == expected
+
+
+def test_split_keeps_order_and_sizes_within_one():
+    items = list(range(11))
+    parts = verify_run.split(items, 3)
+    assert [len(part) for part in parts] == [4, 4, 3] and sum(parts, []) == items
 
 
 def test_only_what_the_checks_need_is_looked_up():
