@@ -55,7 +55,6 @@ HASHES = {
 }
 
 
-
 class WireKey(object):
     """A TSIG key as the wire needs it: its name as written in the TSIG record and in canonical
     (lower case) form for the MAC, the algorithm's canonical name, the secret, the hashlib name.
@@ -82,7 +81,7 @@ class WireError(Exception):
 
 def name_to_wire(text):
     """The uncompressed wire form of the absolute name ``text`` ('a.b.' or 'a.b'; no escapes)."""
-    labels = [label for label in text.rstrip('.').split('.')] if text.strip('.') else []
+    labels = text.rstrip('.').split('.') if text.strip('.') else []
     wire = b''
     for label in labels:
         raw = label.encode('ascii')
