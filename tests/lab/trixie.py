@@ -534,6 +534,11 @@ def make_test(repo: str, lab_net: int, output: str, log=print) -> int:
     .test-logs) are copied to the folder ``output`` (emptied first): the host's DIR goes with ``down``.
     Returns make's exit status."""
     started_host = not running()
+    # The labs inside add their addresses to the lo they share with this machine; killed with the host
+    # (SIGTERM to this script), they cannot take them away again: what is new on lo in the nets they
+    # use goes when the host does.
+    lab_prefixes = tuple(f"127.{net}." for net in range(lab_net, lab_net + 3))
+    lo_before = lab_addresses._lo_addresses()  # pylint: disable=protected-access
     state = up(log)
     clone = Path(state["dir"]) / "share" / "mta_sts"
     log_path = clone.parent / "make-test.log"
@@ -560,6 +565,12 @@ def make_test(repo: str, lab_net: int, output: str, log=print) -> int:
     finally:
         if started_host:
             down(log)
+            left = sorted(address for address in lab_addresses._lo_addresses() - lo_before  # pylint: disable=protected-access
+                          if address.startswith(lab_prefixes))
+            for address in left:
+                lab_addresses.remove_loopback_address(address)
+            if left:
+                log(f"removed the loopback addresses the labs inside left: {', '.join(left)}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -682,6 +693,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="make-test: MAILSEC_LAB_NET inside (it uses this net and the next three; default NET - 3, "
                              "as `make test` puts the host on its own MAILSEC_LAB_NET + 3)")
     args = parser.parse_args(argv)
+
+    def on_term(signum, _frame):
+        # As an interrupt, so that make-test's and demo's finally take the host down (and the lab
+        # addresses with it) when the run is stopped; SIGTERM's default would leave the host running.
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_term)
     try:
         if args.command == "build":
             root = build()
