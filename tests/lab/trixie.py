@@ -725,7 +725,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"trixie.py {args.command} failed: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as exc:
-        print(f"trixie.py {args.command}: stopped ({exc or 'interrupt'}); the host is down", file=sys.stderr)
+        print(f"trixie.py {args.command}: stopped ({exc or 'interrupt'})", file=sys.stderr)
         return 128 + signal.SIGTERM if str(exc).startswith("signal") else 130
     return 0
 
