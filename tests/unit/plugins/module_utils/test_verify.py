@@ -4,7 +4,10 @@
 """The verify orchestration without a network: pure evaluation, option checks, and the worker pools."""
 
 import copy
+import json
 import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -359,32 +362,45 @@ def test_many_domains_keep_order_and_bound_connections():
     assert probes.peak <= 5
 
 
+def in_fresh_process(code):
+    """The JSON that ``code`` prints last, run in a new interpreter with this file's names (``ns``):
+    one thread, as a module's process has, where verify_domains forks. This pytest worker has
+    execnet's threads, and a fork beside threads may deadlock (Python warns of it)."""
+    script = 'import json, os, runpy\nns = runpy.run_path(%r)\nvr = ns["verify_run"]\n' % __file__ + code
+    done = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=True,
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    return json.loads(done.stdout.splitlines()[-1])
+
+
 def test_many_domains_split_across_processes_give_what_one_process_gives():
-    """processes=3: two forked children and this process, each a contiguous slice; the results in
-    order, equal to one process's, and the children's probes did not run here."""
-    domains = ['p%d.example.test' % index for index in range(10)] + [('expect.example.test', {'mode': 'testing'})]
-    alone = verify_run.verify_domains(domains, {}, probes=FakeProbes(mx_count=2, delay=0), processes=1)
-    probes = FakeProbes(mx_count=2, delay=0)
-    split = verify_run.verify_domains(domains, {}, probes=probes, processes=3)
-    assert split == alone and not alone[-1]['passed'] and alone[0]['passed']
-    # This process verified the last slice only (3 of the 11 domains): one MX lookup each.
-    assert sorted(name for kind, name in probes.calls if kind == 'mx') == \
-        ['expect.example.test', 'p8.example.test', 'p9.example.test']
+    """240 domains, processes as the module decides (one per CPU, 100 domains each at least): forked
+    children and this process each verify a contiguous slice; the results, in order, are one
+    process's, and this process probed only its own (the last) slice."""
+    found = in_fresh_process(
+        'domains = ["p%d.example.test" % i for i in range(239)] + [["expect.example.test", {"mode": "testing"}]]\n'
+        'alone = vr.verify_domains(domains, {}, probes=ns["FakeProbes"](mx_count=2, delay=0), processes=1)\n'
+        'probes = ns["FakeProbes"](mx_count=2, delay=0)\n'
+        'split = vr.verify_domains(domains, {}, probes=probes)\n'
+        'last = vr.split(domains, vr.process_count(len(domains)))[-1]\n'
+        'print(json.dumps([split == alone, [r["passed"] for r in alone], vr.process_count(len(domains)),\n'
+        '                  sorted(n for k, n in probes.calls if k == "mx"),\n'
+        '                  sorted(d if isinstance(d, str) else d[0] for d in last)]))\n')
+    same, passed, processes, probed_here, last_slice = found
+    assert same and passed == [True] * 239 + [False]
+    assert probed_here == last_slice and len(last_slice) == 240 // processes
 
 
-def test_a_slice_whose_process_sends_nothing_is_verified_here(monkeypatch):
+def test_a_slice_whose_process_sends_nothing_is_verified_here():
     """A child killed (out of memory, say) sends nothing back: its slice is verified in this process."""
-    real = verify_run._in_child  # pylint: disable=protected-access
-
-    def killed(work):
-        return real(lambda: os._exit(9))  # pylint: disable=protected-access
-
-    monkeypatch.setattr(verify_run, '_in_child', killed)
-    domains = ['k%d.example.test' % index for index in range(6)]
-    probes = FakeProbes(mx_count=1, delay=0)
-    results = verify_run.verify_domains(domains, {}, probes=probes, processes=2)
-    assert [result['domain'] for result in results] == domains and all(result['passed'] for result in results)
-    assert len([kind for kind, dummy in probes.calls if kind == 'mx']) == 6
+    found = in_fresh_process(
+        'real = vr._in_child\n'
+        'vr._in_child = lambda work: real(lambda: os._exit(9))\n'
+        'domains = ["k%d.example.test" % i for i in range(6)]\n'
+        'probes = ns["FakeProbes"](mx_count=1, delay=0)\n'
+        'results = vr.verify_domains(domains, {}, probes=probes, processes=2)\n'
+        'print(json.dumps([[r["domain"] for r in results], [r["passed"] for r in results],\n'
+        '                  len([k for k, n in probes.calls if k == "mx"])]))\n')
+    assert found == [['k%d.example.test' % index for index in range(6)], [True] * 6, 6]
 
 
 @pytest.mark.parametrize('count, cpus, expected', [(1, 8, 1), (199, 8, 1), (200, 8, 2), (20000, 2, 2),
