@@ -31,6 +31,29 @@ def pytest_collection_modifyitems(items):
     items.sort(key=rank)
 
 
+# Per test file: the worker that ran it and its seconds (setup, call and teardown of its tests, so its module
+# fixtures too), for the summary: what LONG_FIRST should say, and whether a worker was left alone at the end.
+_FILE_SECONDS = {}
+
+
+def pytest_runtest_logreport(report):
+    node = getattr(report, 'node', None)  # pytest-xdist's controller: the worker that sent the report
+    entry = _FILE_SECONDS.setdefault(report.nodeid.split('::')[0], {'worker': 'main', 'seconds': 0.0})
+    entry['worker'] = node.gateway.id if node is not None else entry['worker']
+    entry['seconds'] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _FILE_SECONDS:
+        return
+    terminalreporter.write_sep('=', 'seconds per test file, and the worker that ran it')
+    workers = {}
+    for name, entry in sorted(_FILE_SECONDS.items(), key=lambda item: -item[1]['seconds']):
+        workers[entry['worker']] = workers.get(entry['worker'], 0.0) + entry['seconds']
+        terminalreporter.write_line('%8.1f s  %-4s %s' % (entry['seconds'], entry['worker'], name))
+    terminalreporter.write_line('per worker: ' + ', '.join('%s %.1f s' % item for item in sorted(workers.items())))
+
+
 @pytest.fixture(scope='module')
 def deployed(lab):
     """The lab domains deployed once per test module by tests/playbooks/lab.yml (mode enforce); after the
