@@ -32,6 +32,7 @@ from mailsec_testing.modules import run_module
 from ansible_collections.mailsec.mta_sts.plugins.filter.mta_sts_domains import mta_sts_rows, mta_sts_table
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import txt_update
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import dns_update
+from ansible_collections.mailsec.mta_sts.plugins.module_utils._client import resolver as _resolver
 
 pytestmark = pytest.mark.lab
 
@@ -614,6 +615,50 @@ def test_the_wire_path_and_dnspython_read_alike_and_a_wrong_secret_is_never_take
             guessing.read_txt_many(names[:3])
         assert guessing.wire_answers == 0
     assert 'key_secret' in failed.value.msg or 'BADSIG' in failed.value.msg
+
+
+def counting_resolver(lab):
+    """The resolver a verification makes for this lab server, counting the lookups that went to dnspython."""
+    resolver = _resolver.make_resolver([lab['dns']['server']], int(lab['dns']['port']), 5.0)
+    by_dnspython = resolver.resolve
+    resolver.dnspython_lookups = 0
+
+    def counted(*args, **kwargs):
+        resolver.dnspython_lookups += 1
+        return by_dnspython(*args, **kwargs)
+    resolver.resolve = counted
+    return resolver, by_dnspython
+
+
+def test_lookups_by_the_wire_path_read_as_dnspython_reads_them(lab):
+    """A verification's lookups (_client.resolver) asked of this server: the plain answers are taken by the
+    wire path (_core.dns_wire) and read as dnspython reads them; an answer with a CNAME is dnspython's."""
+    domain, zone = new_domain(lab), lab['dns']['zone']
+    _lab.dns_update(lab, '_mta-sts.' + domain, 'TXT', ['v=STSv1; id=w1;', TRICKY])
+    _lab.dns_update(lab, domain, 'MX', ['20 Mx2.%s.' % zone, '10 mx1.%s.' % zone])
+    _lab.dns_update(lab, 'mta-sts.' + domain, 'A', ['127.%d.80.1' % _lab.LAB_NET, '127.%d.80.2' % _lab.LAB_NET])
+    _lab.dns_update(lab, 'mta-sts.' + domain, 'AAAA', ['2001:db8::25'])
+    _lab.dns_update(lab, 'null.' + domain, 'MX', ['0 .'])
+    _lab.dns_update(lab, 'alias.' + domain, 'CNAME', ['mta-sts.%s.' % domain])
+    resolver, by_dnspython = counting_resolver(lab)
+    for name, rdtype in (('_mta-sts.' + domain, 'TXT'), (domain, 'MX'), ('mta-sts.' + domain, 'A'),
+                         ('mta-sts.' + domain, 'AAAA'), ('null.' + domain, 'MX'), (domain, 'A'),
+                         ('nowhere.' + domain, 'TXT')):
+        got = _resolver.resolve(resolver, name, rdtype)
+        expected = []
+        if not name.startswith('nowhere.'):  # NXDOMAIN: dnspython raises
+            answer = by_dnspython(name, rdtype, raise_on_no_answer=False, search=False)
+            expected = [_resolver._value(rdtype, item) for item in (answer.rrset or [])]
+        # Sorted: a server may hand an RRset out in another order each time.
+        assert sorted(got) == sorted(expected), (name, rdtype)
+    assert resolver.dnspython_lookups == 0
+    assert sorted(_resolver.lookup_txt(resolver, '_mta-sts.' + domain)) == sorted([[b'v=STSv1; id=w1;'], [TRICKY.encode()]])
+    # The case of a name as the server hands it out (a server may keep it or not).
+    assert [(preference, host.lower()) for preference, host in _resolver.lookup_mx(resolver, domain)] == \
+        [(10, 'mx1.' + zone), (20, 'mx2.' + zone)]
+    assert sorted(_resolver.lookup_addresses(resolver, 'alias.' + domain)) == \
+        sorted(_resolver.lookup_addresses(resolver, 'mta-sts.' + domain))
+    assert resolver.dnspython_lookups == 2  # alias.<domain> A and AAAA: the CNAME, by dnspython
 
 
 def test_an_update_after_a_pause_on_the_connection_goes_through(lab):

@@ -500,7 +500,7 @@ class FakeResolver(object):
         self.answers = answers
         self.asked = []
 
-    def resolve(self, qname, rdtype, raise_on_no_answer=True, search=None):
+    def resolve(self, qname, rdtype, raise_on_no_answer=True, search=None, lifetime=None):
         self.asked.append((qname.to_text(), rdtype))
         answer = self.answers[qname.to_text()]
         if isinstance(answer, Exception):
