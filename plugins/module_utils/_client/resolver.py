@@ -163,6 +163,7 @@ def _wire_lookup(resolver, name, rdtype, deadline):
     except dns_wire.WireError:
         return None
     address, port = server
+    sent_to = (str(address), port)
     query_id = struct.unpack('!H', os.urandom(2))[0]
     try:
         sock = socket.socket(socket.AF_INET6 if address.version == 6 else socket.AF_INET, socket.SOCK_DGRAM)
@@ -170,7 +171,7 @@ def _wire_lookup(resolver, name, rdtype, deadline):
         return None
     try:
         try:
-            sock.sendto(dns_wire.lookup_query(query_id, qname_wire, qtype), (str(address), port))
+            sock.sendto(dns_wire.lookup_query(query_id, qname_wire, qtype), sent_to)
         except OSError:
             return None
         while True:
@@ -184,7 +185,8 @@ def _wire_lookup(resolver, name, rdtype, deadline):
                 raise _timeout(resolver, name, rdtype)
             except OSError:
                 return None
-            if source[1] != port or _address(source[0]) != address or wire[:2] != struct.pack('!H', query_id):
+            if source[1] != port or wire[:2] != struct.pack('!H', query_id) \
+                    or (source[0] != sent_to[0] and _address(source[0]) != address):
                 continue
             try:
                 return [_wire_value(rdtype, value) for value in dns_wire.lookup_answer(wire, query_id, qname_wire, qtype)]
