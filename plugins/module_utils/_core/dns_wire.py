@@ -231,22 +231,29 @@ def _check_tsig(wire, tsig_start, rdata_start, rdata_end, key, request_mac, now)
         raise WireError('signed outside the fudge')
 
 
-def txt_answer(wire, query_id, qname_wire, key=None, request_mac=None, now=0):
-    """What the TXT read of ``qname_wire`` gets from the answer ``wire`` to the query ``txt_query``
-    made: ``(records, ttl)``, records as tuples of bytes in answer order without repeats, or
-    ``([], None)`` for NXDOMAIN or no TXT RRset. WireError for anything but the plain case."""
+def _answer_start(wire, query_id, qname_wire, rdtype):
+    """``(flags, ancount, nscount, arcount, question name, offset of the first record)`` of ``wire``;
+    WireError unless it answers the query ``query_id`` for ``rdtype`` at ``qname_wire`` (one question,
+    opcode QUERY, not truncated)."""
     if len(wire) < 12:
         raise WireError('short message')
     answer_id, flags, qdcount, ancount, nscount, arcount = struct.unpack('!HHHHHH', wire[:12])
     if answer_id != query_id or not flags & _FLAG_QR or flags & (_OPCODE_MASK | _FLAG_TC) or qdcount != 1:
         raise WireError('not the answer to this query')
+    qname, offset = _read_name(wire, 12)
+    if qname != qname_wire.lower() or wire[offset:offset + 4] != struct.pack('!HH', rdtype, CLASS_IN):
+        raise WireError('another question')
+    return flags, ancount, nscount, arcount, qname, offset + 4
+
+
+def txt_answer(wire, query_id, qname_wire, key=None, request_mac=None, now=0):
+    """What the TXT read of ``qname_wire`` gets from the answer ``wire`` to the query ``txt_query``
+    made: ``(records, ttl)``, records as tuples of bytes in answer order without repeats, or
+    ``([], None)`` for NXDOMAIN or no TXT RRset. WireError for anything but the plain case."""
+    flags, ancount, nscount, arcount, qname, offset = _answer_start(wire, query_id, qname_wire, TYPE_TXT)
     rcode = flags & _RCODE_MASK
     if rcode not in (RCODE_NOERROR, RCODE_NXDOMAIN) or not flags & _FLAG_AA:
         raise WireError('not an authoritative NOERROR or NXDOMAIN')
-    qname, offset = _read_name(wire, 12)
-    if qname != qname_wire.lower() or wire[offset:offset + 4] != struct.pack('!HH', TYPE_TXT, CLASS_IN):
-        raise WireError('another question')
-    offset += 4
     records = []
     ttl = None
     for index in range(ancount + nscount + arcount):
@@ -314,18 +321,10 @@ def lookup_answer(wire, query_id, qname_wire, rdtype):
     order without repeats (see ``_lookup_value``); [] for NXDOMAIN or no data. WireError for anything but
     the plain case: another id or question, truncation, another answer code, a CNAME or any other
     record in the answer section, EDNS or TSIG, a malformed message."""
-    if len(wire) < 12:
-        raise WireError('short message')
-    answer_id, flags, qdcount, ancount, nscount, arcount = struct.unpack('!HHHHHH', wire[:12])
-    if answer_id != query_id or not flags & _FLAG_QR or flags & (_OPCODE_MASK | _FLAG_TC) or qdcount != 1:
-        raise WireError('not the answer to this query')
+    flags, ancount, nscount, arcount, qname, offset = _answer_start(wire, query_id, qname_wire, rdtype)
     rcode = flags & _RCODE_MASK
     if rcode not in (RCODE_NOERROR, RCODE_NXDOMAIN) or (rcode == RCODE_NXDOMAIN and ancount):
         raise WireError('not a plain NOERROR or NXDOMAIN')
-    qname, offset = _read_name(wire, 12)
-    if qname != qname_wire.lower() or wire[offset:offset + 4] != struct.pack('!HH', rdtype, CLASS_IN):
-        raise WireError('another question')
-    offset += 4
     values, seen = [], set()
     for index in range(ancount + nscount + arcount):
         name, record_type, record_class, dummy, start, offset = _read_record(wire, offset)
