@@ -395,9 +395,16 @@ molecule: venv
 	@export MAILSEC_LAB_NET=$(MOLECULE_LAB_NET) MAILSEC_LAB_DIR=$(MOLECULE_LAB_DIR)
 	# fleet_hosts runs web2's module code on pyenv's Python 3.9; without one (a new Debian 13 machine) it says so.
 	$(if $(filter fleet_hosts,$(MOLECULE_SCENARIOS)),"$(PY)" extensions/molecule/fleet_hosts/hosts.py skipped)
+	# molecule keeps a scenario's state in ~/.ansible/tmp/molecule.<hash of the checkout>.<scenario> after the run
+	# (each CI clone left a set there): here each scenario gets a folder of its own, removed after it.
+	trap 'rm -rf "$${MOLECULE_EPHEMERAL_DIRECTORY:-}"' EXIT
 	for scenario in $(MOLECULE_SCENARIOS); do
 	  echo "==> molecule: extensions/molecule/$$scenario (MAILSEC_LAB_NET=$$MAILSEC_LAB_NET)"
-	  "$(PY)" tests/lab/private_nginx.py -- molecule test --scenario-name "$$scenario"
+	  export MOLECULE_EPHEMERAL_DIRECTORY=$$(mktemp -d "/tmp/mailsec-molecule-$$scenario.XXXXXX")
+	  rc=0
+	  "$(PY)" tests/lab/private_nginx.py -- molecule test --scenario-name "$$scenario" || rc=$$?
+	  rm -rf "$$MOLECULE_EPHEMERAL_DIRECTORY"
+	  [ "$$rc" -eq 0 ] || exit "$$rc"
 	done
 	# The scenarios' cleanup stops the lab but keeps its files (CA key, DKIM keys): nothing stays in /tmp.
 	"$(PY)" tests/lab/lab.py purge --dir "$$MAILSEC_LAB_DIR" >/dev/null
@@ -428,7 +435,12 @@ trixie: venv
 	  exit 0
 	fi
 	if [ "$$rc" -ne 0 ]; then exit "$$rc"; fi
-	molecule test --scenario-name trixie
+	# The scenario's state in a folder of its own, removed after it (see molecule).
+	MOLECULE_EPHEMERAL_DIRECTORY=$$(mktemp -d /tmp/mailsec-molecule-trixie.XXXXXX)
+	rc=0
+	MOLECULE_EPHEMERAL_DIRECTORY=$$MOLECULE_EPHEMERAL_DIRECTORY molecule test --scenario-name trixie || rc=$$?
+	rm -rf "$$MOLECULE_EPHEMERAL_DIRECTORY"
+	[ "$$rc" -eq 0 ] || exit "$$rc"
 	# The scenario's cleanup stops its lab but keeps its files (CA key, DKIM keys): nothing stays in /tmp.
 	"$(PY)" tests/lab/lab.py purge --dir "$$MAILSEC_LAB_DIR" >/dev/null
 	"$(PY)" tests/lab/trixie.py up
