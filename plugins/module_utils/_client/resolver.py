@@ -114,7 +114,7 @@ def _value(rdtype, rdata):
 
 # Label bytes dnspython writes as they are (no escapes): only names made of these are taken from the wire.
 _PLAIN_LABEL = frozenset(b'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_')
-_PLAIN_NAME = frozenset('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.')
+_PLAIN_NAME = frozenset(chr(byte) for byte in _PLAIN_LABEL) | frozenset('.')
 
 
 def _wire_value(rdtype, value):
@@ -139,10 +139,8 @@ def _wire_server(resolver):
     servers = resolver.nameservers
     if not servers or not isinstance(servers[0], str):
         return None
-    try:
-        return ipaddress.ip_address(servers[0]), int(resolver.port)
-    except ValueError:
-        return None
+    address = _address(servers[0])
+    return None if address is None else (address, int(resolver.port))
 
 
 def _wire_lookup(resolver, name, rdtype, deadline):
