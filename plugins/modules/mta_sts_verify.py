@@ -176,6 +176,9 @@ options:
       - The served policy (with V(policy) in O(checks)) and the published id (with V(record)) are only observed and
         returned in RV(served), never graded. An MX host that the served policy matches and the candidate does not is
         an error whose message gives the safe order of an MX change.
+      - With V(record) in O(checks), the served policy is fetched only when a C(_mta-sts) record is published (or its
+        lookup fails), as a sender fetches a policy only for a record it sees; before a first deployment nothing is
+        served to senders, and no connection is made.
       - The C(tlsrpt) check is not made in pre-flight.
     type: dict
     suboptions:
@@ -543,7 +546,9 @@ served:
       returned: always
       sample: 9f2c0a61d3b24e8c8b1d0f4a5e6c7b8a
     policy:
-      description: The policy served now (C(mode), C(max_age), C(mx)); V(null) when none could be fetched or parsed.
+      description:
+        - The policy served now (C(mode), C(max_age), C(mx)); V(null) when none could be fetched or parsed, or when
+          no C(_mta-sts) record is published (with V(record) in O(checks); then it is not fetched).
       type: dict
       returned: always
       sample: {mode: testing, max_age: 86400, mx: [mail.example.com]}

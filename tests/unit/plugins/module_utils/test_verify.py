@@ -548,6 +548,37 @@ def test_preflight_of_a_good_candidate_passes_and_grades_nothing_served():
     assert set(entry['name'] for entry in result['checks']) == {'policy', 'mx', 'mx_match', 'starttls', 'certificate'}
 
 
+@pytest.mark.parametrize('sts_txt, fetched', [
+    ([], False),                                       # no record: senders fetch nothing
+    ([[b'v=spf1 -all']], False),                       # TXT at the name, but no MTA-STS record
+    ([[b'v=STSv1; id=abc;']], True),                   # published: what senders cached matters
+    (ProbeError('timeout', 'no answer'), True),        # not known: look
+])
+def test_preflight_fetches_the_served_policy_only_under_a_published_record(sts_txt, fetched):
+    class Probes(FakeProbes):
+        def lookup_txt(self, resolver, name):
+            self.calls.append(('txt', name))
+            if isinstance(sts_txt, ProbeError):
+                raise sts_txt
+            return sts_txt
+
+        def fetch_policy(self, domain, address, context, timeout, port):
+            self.calls.append(('fetch', address))
+            return FakeProbes.fetch_policy(self, domain, address, context, timeout, port)
+
+    probes = Probes(mx_count=1, delay=0)
+    options = {'checks': ['record', 'policy', 'mx', 'starttls'], 'policy': dict(CANDIDATE, mx=['*.example.test'])}
+    result = verify_run.verify_domain(DOMAIN, options, probes=probes)
+    assert any(call[0] == 'fetch' for call in probes.calls) is fetched
+    assert (result['served']['policy'] is not None) is fetched
+    # Served policy or not, the candidate is checked against the live MX set the same way.
+    assert [entry['name'] for entry in result['checks'] if entry['name'] == 'mx_match'] == ['mx_match']
+    # Outside pre-flight the policy is always fetched: it is what is graded.
+    probes = Probes(mx_count=1, delay=0)
+    verify_run.verify_domain(DOMAIN, {'checks': ['record', 'policy']}, probes=probes)
+    assert any(call[0] == 'fetch' for call in probes.calls)
+
+
 def test_preflight_safe_order_message_when_the_only_matching_pattern_is_dropped():
     observations = good()
     result = preflight(observations, mx=['mx1.example.test', 'mx3.example.test'])
