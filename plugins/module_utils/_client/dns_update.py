@@ -43,8 +43,8 @@ else:
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import dns_wire
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.dns_messages import refused_update_reason, tsig_failure_message
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core.txt_update import (
-    DEFAULT_PORT, DEFAULT_TIMEOUT, DEFAULT_TSIG_ALGORITHM, TxtChange, algorithm_text, build_updates, dns_name,
-    make_key, plan_change,
+    DEFAULT_PORT, DEFAULT_TIMEOUT, DEFAULT_TSIG_ALGORITHM, TxtChange, algorithm_text, dns_name,
+    make_key, plan_change, update_batches,
 )
 
 # Queries in flight at once on the connection when many names are read (``read_txt_many``): enough
@@ -485,11 +485,9 @@ class TxtUpdater(object):
         (``changed`` false).
         """
         zone_text = str(zone).rstrip('.')
-        messages = build_updates(zone, changes, self.key)
-        changed = [change for change in changes if change.changed]
-        for message in messages:
-            names = sorted(set(str(rrset.name).rstrip('.') for rrset in message.prerequisite))
-            in_message = [change for change in changed if str(dns_name(change.name)).rstrip('.') in names]
+        batches = update_batches(zone, changes, self.key)
+        for message, in_message in batches:
+            names = sorted(set(str(dns_name(change.name)).rstrip('.') for change in in_message))
             # Each UPDATE on a connection of its own: PowerDNS closes a TCP connection that has been
             # open a few seconds without a new query (tcp-idle-timeout, 5 s), which the reads or the
             # previous UPDATEs of thousands of names take, and an UPDATE that meets a closed connection
@@ -501,7 +499,7 @@ class TxtUpdater(object):
             except ConcurrentChange:
                 if not self._written_meanwhile(in_message):
                     raise
-        return len(messages)
+        return len(batches)
 
     def _written_meanwhile(self, changes):
         """After a failed prerequisite: whether every name of ``changes`` now holds exactly its wanted

@@ -249,26 +249,46 @@ def build_update(zone, changes, key=None):
     return message
 
 
-def _fits(message, max_size):
-    """Whether ``message`` encodes in ``max_size`` bytes; dnspython refuses (TooBig) past 64 KiB."""
-    try:
-        return len(message.to_wire()) <= max_size
-    except dns.exception.TooBig:
-        return False
-
-
 def build_updates(zone, changes, key=None, max_size=MAX_UPDATE_SIZE):
     """As ``build_update``, cut into as few messages as fit in a TCP DNS message (usually one).
 
     Every name's change stays guarded by its own prerequisite; only atomicity across names is
     lost when more than one message is needed (hundreds of names).
     """
+    return [message for message, dummy in update_batches(zone, changes, key, max_size)]
+
+
+def update_batches(zone, changes, key=None, max_size=MAX_UPDATE_SIZE):
+    """``build_updates`` with the changes of each message: ``[(message, [TxtChange])]``."""
     changed = [change for change in changes if change.changed]
-    if not changed:
-        return []
-    if len(changed) == 1 or _fits(build_update(zone, changed, key=None), max_size):
-        return [build_update(zone, changed, key)]
-    return [build_update(zone, chunk, key) for chunk in _chunks(zone, changed, max_size)]
+    if len(changed) <= 1:
+        return [(build_update(zone, changed, key), changed)] if changed else []
+    return [(build_update(zone, chunk, key), chunk) for chunk in _chunks(zone, changed, max_size)]
+
+
+def change_size(origin, change):
+    """The bytes ``change`` adds to an UPDATE of the zone ``origin`` (a ``dns.name.Name``), counted as dnspython
+    writes it in a message of its own, or None for a name outside the zone.
+
+    Its owner name once in full below the zone (a length byte per label, then a pointer to the zone's name) and as
+    a 2-byte pointer in every later record; 10 bytes of type, class, TTL and length per record; a length byte and the
+    bytes of every TXT string. The records: the prerequisite (the RRset read, or one "does not exist"), one delete,
+    and the records added. Counted, not built: building a message for each of 20,000 names to measure it took most
+    of the time of cutting them into messages (tests/unit/plugins/module_utils/test_dns.py holds the count equal to
+    the built message's size)."""
+    name = dns_name(change.name)
+    if not name.is_subdomain(origin):
+        return None
+    records = _record_count(change)
+    strings = sum(1 + len(string) for record in change.before + change.after for string in record)
+    owner = sum(len(label) + 1 for label in name.relativize(origin).labels) + 2
+    return owner + 2 * (records - 1) + 10 * records + strings
+
+
+def _record_count(change):
+    """The records of ``change`` in an UPDATE: its prerequisite (the RRset read, or one "does not exist"), one delete,
+    and the records added."""
+    return (len(change.before) or 1) + 1 + len(change.after)
 
 
 def _chunks(zone, changes, max_size):
@@ -276,18 +296,20 @@ def _chunks(zone, changes, max_size):
     until the halves fit rebuilt the whole list at every level: 12 s for 5,000 names.)
 
     A change counts at its size in a message of its own; once the run has reached 16 KiB, also its owner name's
-    labels below the zone twice more: a compression pointer reaches only the first 16 KiB of a message (RFC 1035
-    4.1.4), so the repeats of a name first written past there (in the delete and add records) are written out
+    labels below the zone once more for each of its records after the first: a compression pointer reaches only the
+    first 16 KiB of a message (RFC 1035 4.1.4), so the repeats of a name first written past there are written out
     again. The zone's own name, at the start, always compresses. That bound makes every run fit without
     building it to see."""
     origin = dns_name(zone)
     overhead = len(build_update(zone, []).to_wire())
     chunks, chunk, size = [], [], overhead
     for change in changes:
-        own = len(build_update(zone, [change]).to_wire()) - overhead
+        own = change_size(origin, change)
+        if own is None:
+            own = len(build_update(zone, [change]).to_wire()) - overhead
         if size + own > _POINTER_REACH:
             relative = dns_name(change.name).relativize(origin)
-            own += 2 * sum(len(label) + 1 for label in relative.labels)
+            own += (_record_count(change) - 1) * sum(len(label) + 1 for label in relative.labels)
         if chunk and size + own > max_size:
             chunks.append(chunk)
             chunk, size = [], overhead

@@ -11,7 +11,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.tsig
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.mailsec.mta_sts.plugins.module_utils._core import txt_update
@@ -241,6 +241,36 @@ def test_every_cut_message_fits_even_where_names_no_longer_compress(label):
     assert min(sizes[:-1]) >= 0.85 * limit, sizes
     assert [str(rrset.name) for m in messages for rrset in m.update if rrset.rdtype == dns.rdatatype.TXT and rrset] \
         == [change.name for change in changes]
+
+
+_LABELS = st.text(alphabet='abcXYZ019-_', min_size=1, max_size=63)
+_STRINGS = st.lists(st.binary(max_size=255), min_size=1, max_size=3).map(tuple)
+
+
+@given(zone=st.sampled_from(['example.com', 'Sub.Example.COM.', 'x.y.z.example']),
+       labels=st.lists(_LABELS, max_size=4),
+       before=st.sets(_STRINGS, max_size=3), after=st.sets(_STRINGS, max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_a_changes_counted_size_is_its_built_size(zone, labels, before, after):
+    # The cut into messages counts each change's bytes instead of building a message per change; the count must be
+    # what dnspython writes (the zone's name compressed, the owner once in full, pointers after).
+    assume(before or after)
+    name = '.'.join(labels + [zone.rstrip('.')]) + '.'
+    change = txt_update.TxtChange(name, sorted(before), 60 if before else None, sorted(after), 3600)
+    if not change.changed:
+        change.ttl = 7200
+    origin = dns.name.from_text(zone)
+    built = len(txt_update.build_update(zone, [change]).to_wire()) - len(txt_update.build_update(zone, []).to_wire())
+    assert txt_update.change_size(origin, change) == built
+
+
+def test_a_name_outside_the_zone_is_measured_by_building_it():
+    change = txt_update.plan_change('_mta-sts.example.org.', [], None, STS, 'v=STSv1; id=a;', 60)
+    assert txt_update.change_size(dns.name.from_text('example.com'), change) is None
+    changes = [change, txt_update.plan_change('_mta-sts.example.com.', [], None, STS, 'v=STSv1; id=a;', 60)]
+    batches = txt_update.update_batches('example.com', changes, max_size=100)
+    assert [[item.name for item in chunk] for dummy, chunk in batches] == [['_mta-sts.example.org.'],
+                                                                          ['_mta-sts.example.com.']]
 
 
 def test_update_is_signed_with_the_key():
