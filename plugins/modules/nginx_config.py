@@ -77,6 +77,12 @@ options:
       - A host whose nginx runs under a service manager may prefer to reload it through that, when RV(ignore:changed).
     type: bool
     default: false
+  pid_file:
+    description:
+      - nginx's PID file (the C(pid) directive; C(/run/nginx.pid) in the distributions' packages). When given, RV(running)
+        says whether that nginx runs, so that a caller knows whether to start it or to reload it, without a task of
+        its own.
+    type: path
 notes:
   - The files are written one after the other, each atomically (a temporary file in the same folder, then a rename),
     and nginx reads them only at a reload; a reload by someone else while the module runs could see some of the new
@@ -138,6 +144,13 @@ reloaded:
   returned: success or failure after the files were read
   type: bool
   sample: false
+running:
+  description:
+    - Whether the process whose PID O(pid_file) holds runs and is named C(nginx) (as C(pgrep --pidfile --exact nginx)
+      finds it), read before any file is written; also in check mode.
+  returned: with O(pid_file), success or failure after the files were read
+  type: bool
+  sample: true
 nginx_output:
   description: What nginx said when C(nginx -t) refused the new files or the reload failed.
   returned: when C(nginx -t) or the reload failed

@@ -197,3 +197,20 @@ def test_reload_of_an_nginx_that_does_not_run_fails_with_the_files_in_place(site
     assert run.failed and run.changed and not run.result['reloaded']
     assert run.msg.startswith('the new files passed nginx -t and are in place, but nginx -s reload failed')
     assert site.read('main.conf') == server('v2')
+
+
+def test_running_says_whether_the_nginx_of_the_pid_file_runs(site, ansible_module, tmp_path):
+    files = [{'path': site.path('main.conf'), 'content': server('v1')}]
+    pid_file = str(site.work / 'nginx.pid')
+    run = ansible_module('nginx_config', site.args(files, pid_file=pid_file), check=True)
+    assert not run.failed and run.result['running'] is True, run.result
+    assert 'running' not in ansible_module('nginx_config', site.args(files)).result
+    # A PID file that names another program (the PID was reused), or nothing, is not a running nginx.
+    other = tmp_path / 'other.pid'
+    other.write_text('%d\n' % os.getpid())
+    assert ansible_module('nginx_config', site.args(files, pid_file=str(other))).result['running'] is False
+    other.write_text('')
+    assert ansible_module('nginx_config', site.args(files, pid_file=str(other))).result['running'] is False
+    labtools.stop_pid(site.pid)
+    run = ansible_module('nginx_config', site.args(files, pid_file=pid_file))
+    assert not run.failed and run.result['running'] is False, run.result

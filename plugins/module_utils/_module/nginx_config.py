@@ -10,7 +10,8 @@ This module is private to the mailsec.mta_sts collection; its interface may chan
 Reads every file, decides what changes (``_core/nginx_config.plan``), and only when something does:
 writes the changed files atomically, runs ``nginx -t``, and puts every previous file back (removing
 the new ones) when nginx refuses the result, so the running nginx never reloads a configuration that
-did not pass. With O(reload), ``nginx -s reload`` follows a passing check. The backend contract is in
+did not pass. With O(reload), ``nginx -s reload`` follows a passing check; with O(pid_file), whether nginx
+runs is returned (the caller starts it or reloads it). The backend contract is in
 ``common``. Uses from the AnsibleModule: ``params``, ``check_mode``, ``_diff``, ``fail_json``,
 ``exit_json``, ``atomic_move``, ``get_bin_path``, ``run_command``.
 """
@@ -41,6 +42,7 @@ def argument_spec():
         binary=dict(type='str', default='nginx'),
         config_file=dict(type='path'),
         reload=dict(type='bool', default=False),
+        pid_file=dict(type='path'),
     )
 
 
@@ -66,6 +68,18 @@ def _read(path):
         return content, (stat.S_IMODE(os.stat(path).st_mode) if content is not None else None)
     except (IOError, OSError) as exc:
         raise _Failed('cannot read %s: %s' % (path, to_native(exc)))
+
+
+def nginx_runs(pid_file):
+    """Whether the process whose PID ``pid_file`` holds runs and is named nginx, as ``pgrep --pidfile FILE --exact
+    nginx`` finds it (a PID file left by an nginx that died may name another process by now)."""
+    try:
+        with open(pid_file) as handle:
+            pid = int(handle.read().strip())
+        with open('/proc/%d/comm' % pid) as handle:
+            return pid > 0 and handle.read().strip() == 'nginx'
+    except (IOError, OSError, ValueError):
+        return False
 
 
 def _binary(module):
@@ -150,6 +164,8 @@ def run_module(module):
     changing = [step for step in steps if step['changed']]
     result = dict(changed=bool(changing), reloaded=False,
                   files=[dict(path=step['path'], changed=step['changed'], created=step['created']) for step in steps])
+    if params['pid_file']:
+        result['running'] = nginx_runs(params['pid_file'])
     if module._diff:
         result['diff'] = _core.diffs(steps)
     if not changing or module.check_mode:
