@@ -76,8 +76,10 @@ def nginx_runs(pid_file):
     try:
         with open(pid_file) as handle:
             pid = int(handle.read().strip())
+        if pid <= 0:
+            return False
         with open('/proc/%d/comm' % pid) as handle:
-            return pid > 0 and handle.read().strip() == 'nginx'
+            return handle.read().strip() == 'nginx'
     except (IOError, OSError, ValueError):
         return False
 

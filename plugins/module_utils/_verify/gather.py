@@ -207,7 +207,9 @@ def gather(domain: str, options: Dict[str, Any], pool, probes=None, resolver=Non
     if needs['tlsrpt']:
         futures['tlsrpt_txt'] = pool.submit(_attempt, probes.lookup_txt, resolver,
                                             record_name(TLSRPT_PREFIX, domain))
-    if needs['policy'] and not (needs['record'] and options.get('policy') and _unpublished(futures['sts_txt'].result())):
+    # Pre-flight looks at the policy served now only where a published record makes senders fetch it.
+    unpublished = needs['record'] and options.get('policy') and _unpublished(futures['sts_txt'].result())
+    if needs['policy'] and not unpublished:
         futures['fetch'] = _PolicyFetches(pool.submit(_start_fetches, pool, probes, resolver, context, domain, options))
     observations = {}
     if needs['mx']:
