@@ -269,8 +269,8 @@ def test_a_name_outside_the_zone_is_measured_by_building_it():
     assert txt_update.change_size(dns.name.from_text('example.com'), change) is None
     changes = [change, txt_update.plan_change('_mta-sts.example.com.', [], None, STS, 'v=STSv1; id=a;', 60)]
     batches = txt_update.update_batches('example.com', changes, max_size=100)
-    assert [[item.name for item in chunk] for dummy, chunk in batches] == [['_mta-sts.example.org.'],
-                                                                          ['_mta-sts.example.com.']]
+    names = [[item.name for item in chunk] for dummy, chunk in batches]
+    assert names == [['_mta-sts.example.org.'], ['_mta-sts.example.com.']]
 
 
 def test_update_is_signed_with_the_key():
