@@ -297,9 +297,12 @@ constraints:
 
 # ---------------------------------------------------------------- tests
 
+# --basetemp: the tests' tmp_path folders in a temporary folder removed after the run (pytest's default,
+# /tmp/pytest-of-<user>/, kept the last three runs' folders on the machine).
 unit: venv
 	@echo "==> unit: pytest tests/unit -n $(UNIT_WORKERS)"
-	"$(PY)" -m pytest tests/unit -n $(UNIT_WORKERS)
+	@base=$$(mktemp -d /tmp/mailsec-pytest-unit.XXXXXX); trap 'rm -rf "$$base"' EXIT; \
+	  "$(PY)" -m pytest tests/unit -n $(UNIT_WORKERS) --basetemp="$$base"
 
 # --dist loadfile: a work unit is a file (its module fixtures run once, its tests in order, on one worker);
 # --no-loadscope-reorder: files in collection order, where tests/integration/conftest.py puts the longest
@@ -308,7 +311,9 @@ unit: venv
 # --durations: the slowest tests, to see where the time goes.
 integration: venv
 	@echo "==> integration: pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadfile"
-	"$(PY)" -m pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
+	@base=$$(mktemp -d /tmp/mailsec-pytest-integration.XXXXXX); trap 'rm -rf "$$base"' EXIT; \
+	  "$(PY)" -m pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25 \
+	  --basetemp="$$base"
 
 # ansible-test refuses a collection reached through a symlink, so sanity runs on a copy of the
 # tracked and untracked-but-not-ignored files in .sanity/ansible_collections/mailsec/mta_sts
