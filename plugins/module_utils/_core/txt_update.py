@@ -249,17 +249,13 @@ def build_update(zone, changes, key=None):
     return message
 
 
-def build_updates(zone, changes, key=None, max_size=MAX_UPDATE_SIZE):
-    """As ``build_update``, cut into as few messages as fit in a TCP DNS message (usually one).
+def update_batches(zone, changes, key=None, max_size=MAX_UPDATE_SIZE):
+    """As ``build_update``, cut into as few messages as fit in a TCP DNS message (usually one), each with
+    its changes: ``[(message, [TxtChange])]``; ``[]`` when nothing changed.
 
     Every name's change stays guarded by its own prerequisite; only atomicity across names is
     lost when more than one message is needed (hundreds of names).
     """
-    return [message for message, dummy in update_batches(zone, changes, key, max_size)]
-
-
-def update_batches(zone, changes, key=None, max_size=MAX_UPDATE_SIZE):
-    """``build_updates`` with the changes of each message: ``[(message, [TxtChange])]``."""
     changed = [change for change in changes if change.changed]
     if len(changed) <= 1:
         return [(build_update(zone, changed, key), changed)] if changed else []

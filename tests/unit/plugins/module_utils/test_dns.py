@@ -189,6 +189,11 @@ def test_removing_the_last_record_only_deletes():
     assert rrs(message.update) == [('_mta-sts.example.com.', 'delete-rrset', 0, None)]
 
 
+def update_messages(zone, changes, key=None, **kwargs):
+    """The messages of ``txt_update.update_batches``, without their changes."""
+    return [message for message, dummy in txt_update.update_batches(zone, changes, key, **kwargs)]
+
+
 def test_many_names_in_one_update_and_unchanged_ones_left_out():
     changes = [txt_update.plan_change('_mta-sts.d%d.example.com.' % i, [], None, STS, 'v=STSv1; id=a%d;' % i, 60)
                for i in range(50)]
@@ -197,7 +202,7 @@ def test_many_names_in_one_update_and_unchanged_ones_left_out():
     message = txt_update.build_update('example.com', changes)
     assert len(rrs(message.prerequisite)) == 50
     assert len(rrs(message.update)) == 100
-    assert txt_update.build_updates('example.com', changes[-1:]) == []
+    assert update_messages('example.com', changes[-1:]) == []
 
 
 def test_same_name_twice_is_refused():
@@ -206,22 +211,22 @@ def test_same_name_twice_is_refused():
         txt_update.build_update('example.com', [change, change])
 
 
-def test_build_updates_cuts_only_beyond_the_size_limit():
+def test_update_batches_cut_only_beyond_the_size_limit():
     changes = [txt_update.plan_change('_mta-sts.d%d.example.com.' % i, [], None, STS, 'v=STSv1; id=a%d;' % i, 60)
                for i in range(40)]
-    assert len(txt_update.build_updates('example.com', changes)) == 1
-    messages = txt_update.build_updates('example.com', changes, max_size=600)
+    assert len(update_messages('example.com', changes)) == 1
+    messages = update_messages('example.com', changes, max_size=600)
     assert len(messages) > 1
     assert all(len(m.to_wire()) <= 600 for m in messages)
     assert sum(len(rrs(m.prerequisite)) for m in messages) == 40
 
 
-def test_build_updates_splits_what_dnspython_cannot_encode_at_all():
+def test_update_batches_split_what_dnspython_cannot_encode_at_all():
     # 5000 names are far past 64 KiB: to_wire() raises TooBig instead of returning a long message.
     changes = [txt_update.plan_change('_mta-sts.fleet%05d.example.com.' % i, [rec('v=STSv1; id=old%d;' % i)], 60, STS,
                                       'v=STSv1; id=%032d;' % i, 60) for i in range(5000)]
     key = txt_update.make_key('mailsec-lab-key.', SECRET, 'hmac-sha256')
-    messages = txt_update.build_updates('example.com', changes, key)
+    messages = update_messages('example.com', changes, key)
     assert 1 < len(messages) < 100
     assert all(len(m.to_wire()) <= txt_update.MAX_UPDATE_SIZE + 512 for m in messages)
     assert sum(len(rrs(m.prerequisite)) for m in messages) == 5000
@@ -235,7 +240,7 @@ def test_every_cut_message_fits_even_where_names_no_longer_compress(label):
     changes = [txt_update.plan_change('_mta-sts.%s%05d.example.com.' % (label, i), [rec('v=STSv1; id=old%d;' % i)], 60,
                                       STS, 'v=STSv1; id=%032d;' % i, 60) for i in range(3000)]
     limit = 20000
-    messages = txt_update.build_updates('example.com', changes, max_size=limit)
+    messages = update_messages('example.com', changes, max_size=limit)
     sizes = [len(m.to_wire()) for m in messages]
     assert max(sizes) <= limit
     assert min(sizes[:-1]) >= 0.85 * limit, sizes
