@@ -487,7 +487,6 @@ class TxtUpdater(object):
         zone_text = str(zone).rstrip('.')
         batches = update_batches(zone, changes, self.key)
         for message, in_message in batches:
-            names = sorted(set(str(dns_name(change.name)).rstrip('.') for change in in_message))
             # Each UPDATE on a connection of its own: PowerDNS closes a TCP connection that has been
             # open a few seconds without a new query (tcp-idle-timeout, 5 s), which the reads or the
             # previous UPDATEs of thousands of names take, and an UPDATE that meets a closed connection
@@ -495,7 +494,7 @@ class TxtUpdater(object):
             self.close()
             response = self._exchange(message, 'updating zone %s' % zone_text, retry=False)
             try:
-                self._check_update(response, zone_text, names)
+                self._check_update(response, zone_text, in_message)
             except ConcurrentChange:
                 if not self._written_meanwhile(in_message):
                     raise
@@ -514,10 +513,13 @@ class TxtUpdater(object):
             change.before, change.before_ttl = [tuple(record) for record in records], ttl
         return True
 
-    def _check_update(self, response, zone, names):
+    def _check_update(self, response, zone, changes):
+        """Nothing when the UPDATE of ``changes`` was applied; else the error its answer code means."""
         rcode = dns.rcode.to_text(response.rcode())
         if rcode == 'NOERROR':
             return
+        # The names the messages below give: worked out only for an UPDATE that failed (a message holds hundreds).
+        names = sorted(set(str(dns_name(change.name)).rstrip('.') for change in changes))
         if rcode in _PREREQUISITE_RCODES:
             raise ConcurrentChange(
                 'updating zone %s: the TXT records at %s changed after they were read (prerequisite failed: %s); '
